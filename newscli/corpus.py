@@ -1,0 +1,349 @@
+"""Finding article files under a folder, giving them stable ids, reading and decoding them."""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from newscli.article import Article, Problem
+
+ENV_CORPUS = "NEWSCLI_CORPUS"
+ARTICLE_SUFFIXES = frozenset({".md", ".txt", ".markdown", ".html", ".htm"})
+# Bigger than any real article by far; a larger file is read but flagged.
+LARGE_FILE_BYTES = 64 * 1024 * 1024
+# How far into a file to look for the article layout before calling it "not an article".
+SNIFF_BYTES = 4096
+
+
+class CorpusError(Exception):
+    """The corpus as a whole cannot be used (missing folder, not a folder…)."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: str  # absolute path, as the file system spells it
+    rel: str  # path relative to the corpus root, '/'-separated
+    id: str
+    size: int
+    mtime_ns: int
+
+    @property
+    def stem(self) -> str:
+        name = self.rel.rsplit("/", 1)[-1]
+        return name.rsplit(".", 1)[0] if "." in name else name
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str
+    problems: tuple[Problem, ...] = ()
+
+
+def article_id(rel: str) -> str:
+    """A short id that stays the same as long as the file keeps its place in the corpus."""
+    raw = os.fsencode(rel)
+    return hashlib.blake2b(raw, digest_size=5).hexdigest()
+
+
+def bundled_seeds() -> Path:
+    """The two seed articles shipped with newscli: inside the wheel, or beside a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_seeds", here.parent / "seeds"):
+        if candidate.is_dir():
+            return candidate
+    raise CorpusError("the bundled seeds folder is missing from this installation")
+
+
+def resolve_root(path: str | os.PathLike[str] | None) -> Path:
+    """--corpus, else $NEWSCLI_CORPUS, else the bundled seeds."""
+    chosen = path if path not in (None, "") else os.environ.get(ENV_CORPUS) or None
+    if chosen is None:
+        return bundled_seeds()
+    root = Path(chosen).expanduser()
+    if not root.exists():
+        raise CorpusError(f"{root}: no such file or folder")
+    if not (root.is_dir() or root.is_file()):
+        raise CorpusError(f"{root}: not a folder")
+    return root.resolve()
+
+
+@dataclass
+class Scan:
+    files: list[SourceFile] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    ignored: int = 0  # files that are not articles (images, READMEs, hidden files…)
+
+
+def scan(root: Path) -> Scan:
+    """Walk root recursively (following links, never twice into one folder)."""
+    result = Scan()
+    if root.is_file():
+        _add_file(result, str(root), root.name, os.stat(root))
+        return result
+    seen_dirs: set[tuple[int, int]] = set()
+
+    def walk(folder: str, rel_prefix: str) -> None:
+        try:
+            info = os.stat(folder)
+        except OSError as error:
+            result.problems.append(Problem(folder, _os_reason(error), "unreadable"))
+            return
+        key = (info.st_dev, info.st_ino)
+        if key in seen_dirs:
+            return  # a symlink loop, or a second link to a folder already walked
+        seen_dirs.add(key)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError as error:
+            result.problems.append(Problem(folder, _os_reason(error), "unreadable"))
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                result.ignored += 1
+                continue
+            rel = rel_prefix + entry.name
+            try:
+                info = entry.stat()  # follows symlinks
+            except OSError as error:
+                reason = "broken symbolic link" if entry.is_symlink() else _os_reason(error)
+                result.problems.append(Problem(entry.path, reason, "unreadable"))
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                walk(entry.path, rel + "/")
+            elif stat.S_ISREG(info.st_mode):
+                _add_file(result, entry.path, rel, info)
+            else:
+                result.ignored += 1
+
+    walk(str(root), "")
+    return result
+
+
+def _add_file(result: Scan, path: str, rel: str, info: os.stat_result) -> None:
+    if os.path.splitext(rel)[1].lower() not in ARTICLE_SUFFIXES:
+        result.ignored += 1
+        return
+    result.files.append(
+        SourceFile(path, rel, article_id(rel), info.st_size, getattr(info, "st_mtime_ns", 0))
+    )
+
+
+def _os_reason(error: OSError) -> str:
+    return (error.strerror or str(error)).lower()
+
+
+def read_bytes(source: SourceFile) -> bytes | Problem:
+    try:
+        with open(source.path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return Problem(source.path, "file disappeared while reading", "unreadable")
+    except IsADirectoryError:
+        return Problem(source.path, "is a folder", "unreadable")
+    except OSError as error:
+        return Problem(source.path, _os_reason(error), "unreadable")
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# Legacy encodings Chinese archives turn up in, tried when a file is not UTF-8.
+_LEGACY = ("gb18030", "big5hkscs")
+
+
+def decode(data: bytes, path: str) -> Decoded:
+    """Decode a file's bytes: BOM, then UTF-8, then GB18030/Big5, then UTF-8 with replacement."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            body = data[len(bom) :]
+            name = encoding.removesuffix("-sig")
+            try:
+                return Decoded(body.decode(name), name + " (BOM)")
+            except UnicodeDecodeError as error:
+                text = body.decode(name, errors="replace")
+                return Decoded(text, name + " (BOM)", (_replaced(path, name, error),))
+    try:
+        return Decoded(data.decode("utf-8"), "utf-8")
+    except UnicodeDecodeError as utf8_error:
+        legacy = _decode_legacy(data)
+        if legacy is not None:
+            return legacy
+        text = data.decode("utf-8", errors="replace")
+        return Decoded(text, "utf-8", (_replaced(path, "utf-8", utf8_error),))
+
+
+def _decode_legacy(data: bytes) -> Decoded | None:
+    decoded: dict[str, str] = {}
+    for encoding in _LEGACY:
+        try:
+            decoded[encoding] = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    if not decoded:
+        return None
+    if len(decoded) == 1:
+        encoding, text = next(iter(decoded.items()))
+        return Decoded(text, encoding)
+    # Both decode: let charset-normalizer's language model pick between just these two.
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data, cp_isolation=list(decoded)).best()
+    encoding = best.encoding if best is not None else "gb18030"
+    encoding = "big5hkscs" if encoding.startswith("big5") else "gb18030"
+    return Decoded(decoded[encoding], encoding)
+
+
+def _replaced(path: str, encoding: str, error: UnicodeDecodeError) -> Problem:
+    return Problem(
+        path,
+        f"invalid {encoding} at byte {error.start}; undecodable bytes replaced with U+FFFD",
+        "encoding",
+    )
+
+
+def looks_like_article(text: str) -> bool:
+    """True when the start of a file has the archive layout (front matter, <!--ts-->, [t](u))."""
+    head = text[:SNIFF_BYTES].lstrip("\ufeff \t\r\n")
+    if head.startswith(("---", "<!--", "[")):
+        return True
+    return "\n------" in head or "\r------" in head
+
+
+@dataclass
+class LoadResult:
+    source: SourceFile
+    article: Article | None
+    problems: list[Problem]
+    ignored: bool = False  # readable, but not an article (a README, notes…)
+
+
+def load(source: SourceFile) -> LoadResult:
+    """Read, decode and parse one file. Never raises for anything the file contains."""
+    from newscli.parse import parse_article
+
+    data = read_bytes(source)
+    if isinstance(data, Problem):
+        return LoadResult(source, None, [data])
+    if not data:
+        return LoadResult(source, None, [Problem(source.path, "empty file (0 bytes)", "empty")])
+    if b"\x00" in data[:SNIFF_BYTES] and not data.startswith(
+        (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+    ):
+        return LoadResult(
+            source, None, [Problem(source.path, "binary file (contains NUL bytes)", "binary")]
+        )
+    decoded = decode(data, source.path)
+    problems = list(decoded.problems)
+    if not looks_like_article(decoded.text):
+        return LoadResult(source, None, problems, ignored=True)
+    article, parse_problems = parse_article(
+        decoded.text, path=source.path, article_id=source.id, encoding=decoded.encoding
+    )
+    article.size_bytes = len(data)
+    problems.extend(parse_problems)
+    if len(data) > LARGE_FILE_BYTES:
+        problems.append(Problem(source.path, f"very large file ({len(data):,} bytes)", "large"))
+    return LoadResult(source, article, problems)
+
+
+@dataclass
+class Corpus:
+    """A folder of articles. `from newscli import load_corpus` is the scripting entry point."""
+
+    root: Path
+    files: list[SourceFile]
+    scan_problems: list[Problem]
+    ignored: int = 0
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def load_all(self) -> Iterator[LoadResult]:
+        for source in self.files:
+            yield load(source)
+
+    def articles(self) -> Iterator[Article]:
+        for result in self.load_all():
+            if result.article is not None:
+                yield result.article
+
+
+def load_corpus(path: str | os.PathLike[str] | None = None) -> Corpus:
+    root = resolve_root(path)
+    found = scan(root)
+    return Corpus(root, found.files, found.problems, found.ignored)
+
+
+class ArticleNotFound(LookupError):
+    """ARTICLE names no article, or several: `candidates` lists what it could mean."""
+
+    def __init__(self, message: str, candidates: list[SourceFile] | None = None) -> None:
+        super().__init__(message)
+        self.candidates = candidates or []
+
+
+def find_source(corpus: Corpus, name: str) -> SourceFile:
+    """ARTICLE as a user types it: a path, a file stem, an id, or a unique prefix of either."""
+    if not name.strip():
+        raise ArticleNotFound("the article name is empty")
+    as_path = Path(name).expanduser()
+    if as_path.is_file():
+        resolved = str(as_path.resolve())
+        for source in corpus.files:
+            if os.path.realpath(source.path) == resolved:
+                return source
+        # A file outside the corpus folder: read it on its own.
+        info = as_path.stat()
+        return SourceFile(
+            resolved, as_path.name, article_id(as_path.name), info.st_size, info.st_mtime_ns
+        )
+    for exact in (
+        [s for s in corpus.files if s.id == name],
+        [s for s in corpus.files if s.stem == name or s.rel == name],
+    ):
+        if len(exact) == 1:
+            return exact[0]
+        if len(exact) > 1:
+            raise ArticleNotFound(f"{name!r} names {len(exact)} articles", exact)
+    prefixed = [s for s in corpus.files if s.id.startswith(name) or s.stem.startswith(name)]
+    if len(prefixed) == 1:
+        return prefixed[0]
+    if prefixed:
+        raise ArticleNotFound(
+            f"{name!r} is ambiguous: it begins {len(prefixed)} articles", prefixed
+        )
+    raise ArticleNotFound(f"no article {name!r} in {corpus.root}")
+
+
+def newest_first(articles: list[Article]) -> list[Article]:
+    """Newest published first; undated articles last, in file order."""
+    epoch = datetime.min.replace(tzinfo=timezone.utc)
+    return sorted(articles, key=lambda a: a.published_at or epoch, reverse=True)
+
+
+@dataclass
+class Loaded:
+    articles: list[Article]
+    problems: list[Problem]
+
+
+def load_articles(corpus: Corpus) -> Loaded:
+    """Every article of the corpus, and every problem met on the way."""
+    articles: list[Article] = []
+    problems = list(corpus.scan_problems)
+    for result in corpus.load_all():
+        problems.extend(result.problems)
+        if result.article is not None:
+            articles.append(result.article)
+    return Loaded(articles, problems)

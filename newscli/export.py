@@ -1,0 +1,150 @@
+"""Writing an Article out as plain text, Markdown, JSON or JSON Lines (pure: str in, str out)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from newscli.article import Article, Block, BlockKind
+from newscli.chinese import convert_for_display
+from newscli.textsafe import escape_json_text, safe
+
+FORMATS = ("txt", "md", "json", "jsonl")
+
+
+def format_moment(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else ""
+
+
+def metadata_line(article: Article, convert: Callable[[str], str] = str) -> str:
+    parts = [convert(article.outlet)]
+    if article.published_at:
+        parts.append(format_moment(article.published_at))
+    if article.author:
+        parts.append(convert(article.author))
+    parts.append(article.url)
+    return " | ".join(part for part in parts if part)
+
+
+def to_txt(article: Article, script: str = "original") -> str:
+    """What a person pastes elsewhere: no HTML, no hard wrapping, blank lines between blocks."""
+
+    def convert(text: str) -> str:
+        return convert_for_display(text, script)
+
+    lines = [convert(article.title), metadata_line(article, convert), ""]
+    for block in article.blocks:
+        lines.append(_txt_block(block, convert))
+        lines.append("")
+    return safe("\n".join(lines).rstrip("\n") + "\n")
+
+
+def _txt_block(block: Block, convert: Callable[[str], str]) -> str:
+    text = convert(block.text)
+    if block.kind is BlockKind.IMAGE:
+        return f"[图片: {text}]" if text else "[图片]"
+    if block.kind is BlockKind.GALLERY:
+        return f"[图集] {convert(block.label)}：{text}" if block.label else f"[图集] {text}"
+    if block.kind is BlockKind.LIST_ITEM:
+        return f"• {text}"
+    if block.kind is BlockKind.QUOTE:
+        return "\n".join(f"> {line}" for line in text.split("\n"))
+    return text
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
+
+
+def _md_escape(text: str) -> str:
+    escaped = _MD_SPECIAL.sub(r"\\\1", text)
+    return re.sub(r"^([#>+-]|\d+\.)", r"\\\1", escaped, flags=re.M)
+
+
+def to_markdown(article: Article, script: str = "original") -> str:
+    """Markdown with structure; links in the text become numbered footnotes."""
+
+    def convert(text: str) -> str:
+        return convert_for_display(text, script)
+
+    footnotes: list[str] = []
+
+    def with_links(block: Block, text: str) -> str:
+        out = _md_escape(text)
+        for link in block.links:
+            label = _md_escape(convert(link.text))
+            if label and label in out and link.url not in footnotes:
+                footnotes.append(link.url)
+                out = out.replace(label, f"{label}[^{len(footnotes)}]", 1)
+        return out
+
+    lines = [f"# {_md_escape(convert(article.title))}", ""]
+    meta = [f"**{_md_escape(convert(article.outlet))}**"] if article.outlet else []
+    if article.published_at:
+        meta.append(format_moment(article.published_at))
+    if article.author:
+        meta.append(_md_escape(convert(article.author)))
+    if article.url:
+        meta.append(f"<{article.url}>")
+    lines += [" · ".join(meta), ""]
+    for block in article.blocks:
+        text = convert(block.text)
+        kind = block.kind
+        if kind is BlockKind.HEADING:
+            lines.append(f"## {with_links(block, text)}")
+        elif kind is BlockKind.IMAGE:
+            lines.append(f"![{_md_escape(text)}]({block.image_url})")
+            if text:
+                lines += ["", f"*{_md_escape(text)}*"]
+        elif kind is BlockKind.GALLERY:
+            if block.image_url:
+                lines += [f"![{_md_escape(convert(block.label))}]({block.image_url})", ""]
+            lines.append(f"**{_md_escape(convert(block.label))}**：{with_links(block, text)}")
+        elif kind is BlockKind.QUOTE:
+            lines.append("\n".join(f"> {line}" for line in with_links(block, text).split("\n")))
+        elif kind is BlockKind.LIST_ITEM:
+            lines.append(f"- {with_links(block, text)}")
+        elif kind in (BlockKind.COPYRIGHT, BlockKind.SOURCES):
+            lines.append(f"*{with_links(block, text)}*")
+        else:
+            lines.append(with_links(block, text).replace("\n", "  \n"))
+        lines.append("")
+    if footnotes:
+        lines += [f"[^{number}]: <{url}>" for number, url in enumerate(footnotes, 1)]
+    return safe("\n".join(lines).rstrip("\n") + "\n")
+
+
+def article_dict(article: Article, script: str = "original") -> dict[str, Any]:
+    data = article.to_dict()
+    if script != "original":
+        data["script"] = script
+        for key in ("title", "outlet", "author", "lead_caption", "text"):
+            data[key] = convert_for_display(data[key], script)
+        for block in data["blocks"]:
+            block["text"] = convert_for_display(block["text"], script)
+            if "label" in block:
+                block["label"] = convert_for_display(block["label"], script)
+    return data
+
+
+def dumps(data: Any, indent: int | None = None) -> str:
+    """JSON that stays valid and inert whatever the text holds (C1, bidi, lone surrogates)."""
+    return escape_json_text(json.dumps(data, ensure_ascii=False, indent=indent))
+
+
+def to_json(article: Article, script: str = "original") -> str:
+    return dumps(article_dict(article, script), indent=2) + "\n"
+
+
+def to_jsonl_line(article: Article, script: str = "original") -> str:
+    return dumps(article_dict(article, script)) + "\n"
+
+
+RENDERERS: dict[str, Callable[[Article, str], str]] = {
+    "txt": to_txt,
+    "md": to_markdown,
+    "json": to_json,
+    "jsonl": to_jsonl_line,
+}

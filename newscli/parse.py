@@ -1,0 +1,658 @@
+"""One article file's text → Article: front matter, the archive header, and the HTML body.
+
+The layout, after an optional Jekyll front-matter block (``---`` … ``---``)::
+
+    <!--1660528023000-->            archived at, epoch milliseconds
+    [title](url)
+    ------
+    <div><i>author<br>2022-08-15T01:22:34.484Z</i></div> …   the HTML body
+
+Everything here is pure: text in, (Article, problems) out. Nothing raises on bad input;
+what cannot be understood is recovered as far as possible and reported as a Problem.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+from newscli.article import Article, Block, BlockKind, DateSource, Link, Problem
+
+PARSER_VERSION = 1
+
+_TIMESTAMP = re.compile(r"^<!--\s*(.*?)\s*-->")
+_SEPARATOR = re.compile(r"^-{3,}\s*$")
+# Earliest and latest archive times we believe: anything else is a broken header.
+_MIN_EPOCH_MS = 631152000000  # 1990-01-01
+_MAX_EPOCH_MS = 4102444800000  # 2100-01-01
+
+
+def parse_article(
+    text: str, *, path: str = "", article_id: str = "", encoding: str = "utf-8"
+) -> tuple[Article, list[Problem]]:
+    problems: list[Problem] = []
+    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    front, rest = split_front_matter(text, path, problems)
+    header, body_html = split_header(rest, path, problems)
+
+    article = Article(id=article_id, path=path, title="", encoding=encoding)
+    article.archived_at = header.archived_at
+    article.url = front.get_str("from") or header.url
+    article.title = _one_line(front.get_str("title") or header.title)
+    if not article.title:
+        problems.append(Problem(path, "no title found", "layout"))
+    tags = front.get_list("tags")
+    categories = front.get_list("categories")
+    article.tags = tags
+    fm_author = front.get_str("author")
+    if fm_author and categories and fm_author not in categories:
+        # Group blogs (China Digital Times, Bitter Winter) name the writer as author.
+        article.outlet = categories[0]
+        if fm_author.lower() != "unknown":
+            article.author = fm_author
+    else:
+        article.outlet = fm_author or outlet_from_url(article.url)
+
+    body = parse_body(body_html, base_url=article.url)
+    article.blocks = body.blocks
+    article.author = article.author or body.author
+    if body.published_at is not None:
+        article.published_at, article.published_source = body.published_at, DateSource.BODY
+    elif (fm_date := parse_date(front.get_str("date"))) is not None:
+        article.published_at, article.published_source = fm_date, DateSource.FRONT_MATTER
+    elif article.archived_at is not None:
+        article.published_at, article.published_source = article.archived_at, DateSource.ARCHIVED
+    if front.get_str("date") and parse_date(front.get_str("date")) is None:
+        problems.append(
+            Problem(path, f"front matter date is not a date: {front.get_str('date')!r}", "date")
+        )
+    for block in article.blocks:
+        if block.kind is BlockKind.IMAGE:
+            article.lead_image, article.lead_caption = block.image_url, block.text
+            break
+    return article, problems
+
+
+# --- front matter -------------------------------------------------------------------------
+
+
+class FrontMatter(dict[str, "str | list[str]"]):
+    def get_str(self, key: str) -> str:
+        value = self.get(key, "")
+        return ", ".join(value) if isinstance(value, list) else value.strip()
+
+    def get_list(self, key: str) -> list[str]:
+        value = self.get(key, [])
+        if isinstance(value, str):
+            return [value.strip()] if value.strip() else []
+        return value
+
+
+_FM_KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s?(.*)$")
+
+
+def split_front_matter(text: str, path: str, problems: list[Problem]) -> tuple[FrontMatter, str]:
+    """Jekyll front matter is optional; a broken block is read as far as it goes."""
+    if not text.startswith("---\n") and text.rstrip("\n") != "---":
+        return FrontMatter(), text
+    lines = text.split("\n")
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
+    if end is None:
+        problems.append(Problem(path, "front matter has no closing '---' line", "front_matter"))
+        # Read key: value lines until the archive header (or anything else) starts.
+        end = 1
+        while end < len(lines) and not lines[end].startswith(("<!--", "[", "------")):
+            end += 1
+        front = parse_front_matter(lines[1:end], path, problems)
+        return front, "\n".join(lines[end:])
+    front = parse_front_matter(lines[1:end], path, problems)
+    return front, "\n".join(lines[end + 1 :])
+
+
+def parse_front_matter(lines: list[str], path: str, problems: list[Problem]) -> FrontMatter:
+    """The YAML subset the archive writes: scalars, quoted strings (may span lines), [a, b]."""
+    front = FrontMatter()
+    index = 0
+    bad_lines = 0
+    while index < len(lines):
+        line = lines[index]
+        index += 1
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        match = _FM_KEY.match(line)
+        if match is None:
+            bad_lines += 1
+            continue
+        key, raw = match.group(1), match.group(2).strip()
+        if raw[:1] in ("'", '"'):
+            quote = raw[0]
+            value_text = raw
+            while not _closes_quote(value_text, quote) and index < len(lines):
+                value_text += "\n" + lines[index]
+                index += 1
+            front[key] = _unquote(value_text, quote)
+        elif raw.startswith("["):
+            inner = raw[1:-1] if raw.endswith("]") else raw[1:]
+            front[key] = [_unquote(item.strip(), None) for item in inner.split(",") if item.strip()]
+        else:
+            front[key] = raw
+    if bad_lines:
+        problems.append(
+            Problem(
+                path,
+                f"front matter has {bad_lines} line(s) that are not 'key: value'",
+                "front_matter",
+            )
+        )
+    return front
+
+
+def _closes_quote(value: str, quote: str) -> bool:
+    if len(value) < 2 or not value.endswith(quote):
+        return False
+    if quote == "'":
+        return True
+    backslashes = len(value[:-1]) - len(value[:-1].rstrip("\\"))
+    return backslashes % 2 == 0
+
+
+def _unquote(value: str, quote: str | None) -> str:
+    if quote is None:
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            quote = value[0]
+        else:
+            return value
+    inner = value[1:-1] if len(value) >= 2 and value.endswith(quote) else value[1:]
+    if quote == '"':
+        return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), inner)
+    return inner.replace("''", "'")
+
+
+# --- archive header -----------------------------------------------------------------------
+
+
+class Header:
+    def __init__(self) -> None:
+        self.archived_at: datetime | None = None
+        self.title = ""
+        self.url = ""
+
+
+def split_header(text: str, path: str, problems: list[Problem]) -> tuple[Header, str]:
+    header = Header()
+    lines = text.split("\n")
+    index = 0
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    if index < len(lines) and lines[index].lstrip().startswith("<!--"):
+        match = _TIMESTAMP.match(lines[index].strip())
+        stamp = match.group(1) if match else lines[index].strip()[4:]
+        header.archived_at = _epoch_ms(stamp, path, problems)
+        index += 1
+    else:
+        problems.append(Problem(path, "no <!--epoch-ms--> archive timestamp line", "layout"))
+    # The title line; a separator straight away means there is none.
+    if index < len(lines) and not _SEPARATOR.match(lines[index]):
+        title_line = lines[index].strip()
+        index += 1
+        link = parse_title_link(title_line)
+        if link is None:
+            if title_line.startswith("<"):
+                index -= 1  # no title line at all: the body starts here
+            else:
+                header.title = title_line
+                problems.append(Problem(path, "title line is not a [title](url) link", "layout"))
+        else:
+            header.title, header.url = link
+    if index < len(lines) and _SEPARATOR.match(lines[index]):
+        index += 1
+    else:
+        problems.append(Problem(path, "no '------' line between header and body", "layout"))
+    return header, "\n".join(lines[index:])
+
+
+def parse_title_link(line: str) -> tuple[str, str] | None:
+    """``[title](url)`` where the title may itself hold ']' or ')': split at the last ']('."""
+    if not (line.startswith("[") and line.endswith(")")):
+        return None
+    split = line.rfind("](")
+    if split < 1:
+        return None
+    return line[1:split].strip(), line[split + 2 : -1].strip()
+
+
+def _epoch_ms(stamp: str, path: str, problems: list[Problem]) -> datetime | None:
+    if not stamp.isdigit() or not stamp.isascii():
+        problems.append(
+            Problem(path, f"archive timestamp is not a number: {stamp[:40]!r}", "layout")
+        )
+        return None
+    value = int(stamp)
+    if not _MIN_EPOCH_MS <= value <= _MAX_EPOCH_MS:
+        problems.append(Problem(path, f"archive timestamp out of range: {stamp[:40]}", "layout"))
+        return None
+    return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+
+
+# --- dates and outlets --------------------------------------------------------------------
+
+
+def parse_date(value: str) -> datetime | None:
+    """ISO 8601 (with or without zone, 'T' or space) or RFC 2822; naive times are UTC."""
+    value = value.strip()
+    if not value:
+        return None
+    moment: datetime | None = None
+    iso = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if moment is None or not 1900 <= moment.year <= 2200:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+# Host → outlet, spelled as the archive's own front matter spells it.
+OUTLETS_BY_HOST = {
+    "dw.com": "德国之声",
+    "rfi.fr": "法广",
+    "zaobao.com": "联合早报",
+    "zaobao.com.sg": "联合早报",
+    "reuters.com": "路透",
+    "voachinese.com": "美国之音",
+    "voanews.com": "美国之音",
+    "bbc.com": "BBC",
+    "bbc.co.uk": "BBC",
+    "cna.com.tw": "(臺)中央社CNA",
+    "rti.org.tw": "RTI 中央廣播電臺",
+    "epochtimes.com": "大纪元",
+    "rfa.org": "自由亚洲电台",
+    "chinadigitaltimes.net": "中国数字时代",
+    "solidot.org": "Solidot",
+    "economist.com": "经济学人en",
+    "nytimes.com": "纽约时报",
+    "ftchinese.com": "金融时报",
+    "bitterwinter.org": "寒冬",
+    "cctv.com": "CCTV新闻联播",
+}
+
+
+def outlet_from_url(url: str) -> str:
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+    parts = host.split(".")
+    for size in range(len(parts), 1, -1):
+        outlet = OUTLETS_BY_HOST.get(".".join(parts[-size:]))
+        if outlet:
+            return outlet
+    return host.removeprefix("www.")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split()) if any(c in text for c in "\n\r\t") else text.strip()
+
+
+# --- HTML body ----------------------------------------------------------------------------
+
+_SKIP_TAGS = frozenset(
+    "script style noscript template svg iframe form input button select textarea head "
+    "meta link object embed canvas audio source track map area title".split()
+)
+_BLOCK_TAGS = frozenset(
+    "p div section article main header footer aside nav ul ol dl dt dd table thead "
+    "tbody tfoot tr td th caption center pre address details summary hr body html "
+    "figure figcaption".split()
+)
+_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+# Site furniture that carries no article text: ads, newsletter boxes, share bars, badges.
+_JUNK = re.compile(
+    r"(?:^|[\s_-])(?:dfp|adslot|advert\w*|ad-container|innity|subscri\w*|self-promo|"
+    r"newsletter|social-share|share-?bar|trustbadge\w*|related-?posts?)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+_DATE_LINE = re.compile(r"^\s*(?:(?P<author>.*?)\n)?\s*(?P<date>[^\n]*\d{4}[^\n]*)\s*$", re.S)
+_AUTHOR_LINE = re.compile(
+    r"^(?:作者|撰稿|記者|记者|文)\s*[：:／/]?\s*(?P<name>[^\s，,。（(]{2,20})\s*$"
+)
+_COPYRIGHT = re.compile(
+    r"^\s*(?:©|\(c\)|Copyright\b)|版權聲明|版权声明|版權所有|版权所有|All rights reserved", re.I
+)
+_SOURCES = re.compile(r"^[（(][^（()）]{2,60}[)）]$")
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK_NEWLINE = re.compile(rf"(?<=[{_CJK}])[ \t]*\n\s*(?=[{_CJK}])")
+_SPACES = re.compile(r"[ \t\n\r\f\u00a0]+")
+_BR = object()  # marks a <br> in an inline run
+
+
+class Body:
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.published_at: datetime | None = None
+        self.author = ""
+
+
+def parse_body(html: str, base_url: str = "") -> Body:
+    from selectolax.lexbor import LexborHTMLParser
+
+    body = Body()
+    if not html.strip():
+        return body
+    tree = LexborHTMLParser(html)
+    root = tree.body
+    if root is None:
+        return body
+    walker = _Walker(base_url)
+    walker.walk(root)
+    blocks = walker.blocks
+    body.published_at, body.author = walker.date_line
+    if not body.author:
+        for block in blocks[:3]:
+            match = _AUTHOR_LINE.match(block.text) if block.kind is BlockKind.PARAGRAPH else None
+            if match:
+                body.author = match.group("name")
+                break
+    body.blocks = _mark_closing_lines(blocks)
+    return body
+
+
+class _Walker:
+    """Iterative (deeply nested HTML must not hit Python's recursion limit) tree walk."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.blocks: list[Block] = []
+        self.inline: list[object] = []  # str pieces and _BR
+        self.links: list[Link] = []
+        self.consumed: set[int] = set()  # caption nodes already used by an image
+        self.date_line: tuple[datetime | None, str] = (None, "")
+        self.seen_content = False
+
+    def walk(self, root: object) -> None:
+        # Stack items: (node, exiting, kind-for-exit)
+        stack: list[tuple[object, bool, BlockKind | None]] = []
+        child = root.child  # type: ignore[attr-defined]
+        children = []
+        while child is not None:
+            children.append(child)
+            child = child.next
+        stack.extend((node, False, None) for node in reversed(children))
+        while stack:
+            node, exiting, kind = stack.pop()
+            if exiting:
+                self.flush(kind or BlockKind.PARAGRAPH)
+                continue
+            tag = node.tag  # type: ignore[attr-defined]
+            if tag == "-text":
+                self.inline.append(node.text_content or "")  # type: ignore[attr-defined]
+                continue
+            if not tag or tag.startswith(("-", "#", "!")) or tag in _SKIP_TAGS:
+                continue
+            if node.mem_id in self.consumed:  # type: ignore[attr-defined]
+                continue
+            attrs = node.attributes  # type: ignore[attr-defined]
+            marker = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+            if marker.strip() and _JUNK.search(marker):
+                continue
+            if tag == "br":
+                self.inline.append(_BR)
+                continue
+            if tag in ("img", "video"):
+                self.image(node, tag)
+                continue
+            if tag == "a":
+                self.start_link(node)
+            if not self.seen_content and tag in ("div", "p") and self.try_date_line(node):
+                continue
+            if tag == "div" and self.try_gallery(node):
+                continue
+            block_kind = self.block_kind(node, tag)
+            if block_kind is not None:
+                self.flush(BlockKind.PARAGRAPH)
+                stack.append((node, True, block_kind))
+            child = node.child  # type: ignore[attr-defined]
+            children = []
+            while child is not None:
+                children.append(child)
+                child = child.next
+            stack.extend((c, False, None) for c in reversed(children))
+        self.flush(BlockKind.PARAGRAPH)
+
+    def block_kind(self, node: object, tag: str) -> BlockKind | None:
+        if tag in _HEADING_TAGS:
+            return BlockKind.HEADING
+        if tag == "blockquote":
+            return BlockKind.QUOTE
+        if tag == "li":
+            return BlockKind.LIST_ITEM
+        if tag == "p" and _is_bold_only(node):
+            return BlockKind.HEADING
+        if tag in _BLOCK_TAGS:
+            return BlockKind.PARAGRAPH
+        return None
+
+    def start_link(self, node: object) -> None:
+        href = (node.attributes.get("href") or "").strip()  # type: ignore[attr-defined]
+        text = _SPACES.sub(" ", node.text(deep=True) or "").strip()  # type: ignore[attr-defined]
+        if not href or not text or href.startswith(("javascript:", "#", "mailto:")):
+            return
+        url = self.absolute(href)
+        if url.startswith(("http://", "https://")):
+            self.links.append(Link(text, url))
+
+    def absolute(self, url: str) -> str:
+        url = url.strip()
+        if url.startswith("//"):
+            return "https:" + url
+        if self.base_url and not url.startswith(("http://", "https://", "data:")):
+            try:
+                return urljoin(self.base_url, url)
+            except ValueError:
+                return url
+        return url
+
+    def try_date_line(self, node: object) -> bool:
+        """The body's first line: <div><i>[author<br>]2022-08-15T01:22:34.484Z</i></div>."""
+        italic = node.css_first("i")  # type: ignore[attr-defined]
+        if italic is None or _text_of(node).strip() != _text_of(italic).strip():
+            return False
+        text = _text_of(italic, br="\n").strip()
+        match = _DATE_LINE.match(text)
+        if match is None:
+            return False
+        moment = parse_date(match.group("date"))
+        if moment is None:
+            return False
+        author = _SPACES.sub(" ", match.group("author") or "").strip()
+        names = list(dict.fromkeys(name.strip() for name in author.split(",") if name.strip()))
+        self.date_line = (moment, ", ".join(names))
+        return True
+
+    def try_gallery(self, node: object) -> bool:
+        """DW picture galleries: <div><img …><b>label</b>：text</div>."""
+        first = _first_element(node)
+        bold = node.css_first("b")  # type: ignore[attr-defined]
+        if first is None or first.tag != "img" or bold is None:
+            return False
+        if bold.parent is None or bold.parent.mem_id != node.mem_id:  # type: ignore[attr-defined]
+            return False
+        label = _SPACES.sub(" ", _text_of(bold)).strip()
+        full = _clean(_text_of(node, br="\n"))
+        text = full[len(label) :] if full.startswith(label) else full
+        text = text.lstrip("：: ").strip()
+        self.flush(BlockKind.PARAGRAPH)
+        image = self.absolute(first.attributes.get("src") or "")
+        self.blocks.append(Block(BlockKind.GALLERY, text=text, label=label, image_url=image))
+        self.seen_content = True
+        return True
+
+    def image(self, node: object, tag: str) -> None:
+        attrs = node.attributes  # type: ignore[attr-defined]
+        if tag == "video":
+            src = attrs.get("poster") or ""
+        else:
+            src = attrs.get("src") or attrs.get("data-src") or attrs.get("data-original") or ""
+        if not src.strip() or src.startswith("data:"):
+            return
+        caption_node = _find_caption(node)
+        caption = ""
+        if caption_node is not None:
+            caption = _clean(_text_of(caption_node, br="\n"))
+            self.consumed.add(caption_node.mem_id)
+        elif tag == "img":
+            caption = _clean(attrs.get("alt") or attrs.get("aria-label") or "")
+        self.flush(BlockKind.PARAGRAPH)
+        self.blocks.append(Block(BlockKind.IMAGE, text=caption, image_url=self.absolute(src)))
+        self.seen_content = True
+
+    def flush(self, kind: BlockKind) -> None:
+        if not self.inline:
+            return  # links seen so far belong to text still to come
+        pieces, links = self.inline, tuple(dict.fromkeys(self.links))
+        self.inline, self.links = [], []
+        # <br><br> separates paragraphs inside one element; a single <br> is a line break.
+        for raw in re.split(r"\n[ \t\u00a0]*\n", _join_inline(pieces)):
+            paragraph = _clean(raw)
+            if not paragraph:
+                continue
+            block_kind = kind
+            if kind is BlockKind.HEADING and (len(paragraph) > 60 or "。" in paragraph):
+                block_kind = BlockKind.PARAGRAPH  # a bold lead paragraph, not a heading
+            own_links = tuple(link for link in links if link.text in paragraph)
+            self.blocks.append(Block(block_kind, text=paragraph, links=own_links))
+            self.seen_content = True
+
+
+def _join_inline(pieces: list[object]) -> str:
+    out: list[str] = []
+    for piece in pieces:
+        if piece is _BR:
+            out.append("\n")
+        else:
+            # Source newlines inside HTML text are spaces; only <br> breaks a line.
+            out.append(_SPACES.sub(" ", _CJK_NEWLINE.sub("", piece)))  # type: ignore[arg-type]
+    return "".join(out)
+
+
+def _clean(text: str) -> str:
+    """Collapse spaces on each line, trim lines, drop empty ones."""
+    text = _CJK_NEWLINE.sub("", text)
+    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def _text_of(node: object, br: str = "") -> str:
+    """Text of a subtree without script/style, with <br> as `br`."""
+    out: list[str] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        tag = current.tag  # type: ignore[attr-defined]
+        if tag == "-text":
+            out.append(current.text_content or "")  # type: ignore[attr-defined]
+            continue
+        if tag == "br":
+            out.append(br)
+            continue
+        if not tag or tag.startswith(("-", "#", "!")) or tag in _SKIP_TAGS:
+            continue
+        kids = []
+        child = current.child  # type: ignore[attr-defined]
+        while child is not None:
+            kids.append(child)
+            child = child.next
+        stack.extend(reversed(kids))
+    return "".join(out)
+
+
+def _first_element(node: object) -> object | None:
+    child = node.child  # type: ignore[attr-defined]
+    while child is not None:
+        if child.tag == "-text" and (child.text_content or "").strip():
+            return None
+        if child.tag and child.tag[0].isalpha():
+            return child
+        child = child.next
+    return None
+
+
+def _element_children(node: object) -> list[object]:
+    kids = []
+    child = node.child  # type: ignore[attr-defined]
+    while child is not None:
+        if (child.tag and child.tag[0].isalpha()) or (
+            child.tag == "-text" and (child.text_content or "").strip()
+        ):
+            kids.append(child)
+        child = child.next
+    return kids
+
+
+def _is_bold_only(node: object) -> bool:
+    kids = _element_children(node)
+    return bool(kids) and all(kid.tag in ("strong", "b") for kid in kids)  # type: ignore[attr-defined]
+
+
+def _next_element(node: object) -> object | None:
+    sibling = node.next  # type: ignore[attr-defined]
+    while sibling is not None:
+        if sibling.tag == "-text":
+            if (sibling.text_content or "").strip():
+                return None
+        elif sibling.tag and sibling.tag[0].isalpha():
+            return sibling
+        sibling = sibling.next
+    return None
+
+
+def _find_caption(image: object) -> object | None:
+    """The caption an archive puts next to an image, in the shapes its outlets use."""
+    following = _next_element(image)
+    if following is not None:
+        kids = _element_children(following)
+        if following.tag == "div" and len(kids) == 1 and kids[0].tag == "small":  # DW, VOA
+            return following
+        if following.tag == "figcaption" or "caption" in (following.attributes.get("class") or ""):
+            return following
+    # <figure><img><figcaption> (WordPress, Reuters puts figcaption after the figure)
+    ancestor = image.parent  # type: ignore[attr-defined]
+    for _ in range(5):
+        if ancestor is None:
+            break
+        if ancestor.tag == "figure" or "wp-caption" in (ancestor.attributes.get("class") or ""):
+            caption = ancestor.css_first("figcaption, .wp-caption-text")
+            if caption is None:
+                sibling = _next_element(ancestor)
+                if sibling is not None and sibling.tag == "figcaption":
+                    caption = sibling
+            return caption
+        ancestor = ancestor.parent
+    return None
+
+
+def _mark_closing_lines(blocks: list[Block]) -> list[Block]:
+    """Mark the closing copyright notice and the '（路透社、法新社）' sources line."""
+    result = list(blocks)
+    index = len(result) - 1
+    checked = 0
+    while index >= 0 and checked < 4:
+        block = result[index]
+        if block.kind is BlockKind.PARAGRAPH:
+            checked += 1
+            if len(block.text) < 400 and _COPYRIGHT.search(block.text):
+                result[index] = Block(BlockKind.COPYRIGHT, text=block.text, links=block.links)
+            elif _SOURCES.match(block.text):
+                result[index] = Block(BlockKind.SOURCES, text=block.text, links=block.links)
+            else:
+                break
+        index -= 1
+    return result

@@ -1,0 +1,298 @@
+"""Terminal output: rich renderables built by pure functions, and plain lines for pipes.
+
+All article text goes through `textsafe.safe` and into rich `Text` objects (never markup
+strings), so neither escape sequences nor `[bold]`-style markup in an article can act.
+Chinese has no spaces to wrap at: `CJKText` wraps between any two CJK characters, at
+spaces between Latin words, and keeps closing punctuation off the start of a line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from newscli.article import Article, BlockKind
+from newscli.chinese import convert_for_display
+from newscli.search import ArticleHits, snippet
+from newscli.textsafe import display_path, safe, safe_line
+
+_CJK_CHAR = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff"
+_TOKEN = re.compile(rf"\s+|[{_CJK_CHAR}]|[^\s{_CJK_CHAR}]+")
+# Characters that must not begin a line (kinsoku): closing brackets and punctuation.
+_NO_LINE_START = set("，。、；：？！）」』》〉】〕］｝”’…—·,.;:?!)]}%")
+
+
+def wrap_offsets(text: str, width: int) -> list[tuple[int, int]]:
+    """Line spans of `text` wrapped to `width` terminal cells (wide characters count 2)."""
+    width = max(width, 4)
+    lines: list[tuple[int, int]] = []
+    for para_start, para_end in _split_newlines(text):
+        line_start = para_start
+        line_end = para_start
+        used = 0
+        for match in _TOKEN.finditer(text, para_start, para_end):
+            token = match.group()
+            size = cell_len(token)
+            if token.isspace():
+                if used + size > width:
+                    lines.append((line_start, line_end))
+                    line_start = line_end = match.end()
+                    used = 0
+                else:
+                    used += size
+                    line_end = match.end()
+                continue
+            if used + size <= width:
+                used += size
+                line_end = match.end()
+                continue
+            if token[0] in _NO_LINE_START and line_end - line_start > 1 and size <= 2:
+                # Carry the previous character down with the punctuation.
+                carry = line_end - 1
+                lines.append((line_start, carry))
+                line_start, line_end = carry, match.end()
+                used = cell_len(text[line_start:line_end])
+                continue
+            if line_end > line_start:
+                lines.append((line_start, _rstrip_index(text, line_start, line_end)))
+            line_start = match.start()
+            used = 0
+            # A word longer than a line is folded.
+            position = match.start()
+            for index, char in enumerate(token):
+                char_size = cell_len(char)
+                if used + char_size > width and used:
+                    lines.append((line_start, position + index))
+                    line_start = position + index
+                    used = 0
+                used += char_size
+            line_end = match.end()
+        lines.append((line_start, _rstrip_index(text, line_start, line_end)))
+    return lines
+
+
+def _split_newlines(text: str) -> Iterator[tuple[int, int]]:
+    start = 0
+    while True:
+        end = text.find("\n", start)
+        if end == -1:
+            yield start, len(text)
+            return
+        yield start, end
+        start = end + 1
+
+
+def _rstrip_index(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return end
+
+
+@dataclass
+class CJKText:
+    """A rich renderable that wraps a Text the way Chinese is set, with a left indent."""
+
+    text: Text
+    indent: int = 0
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = max(options.max_width - self.indent, 4)
+        plain = self.text.plain
+        pad = " " * self.indent
+        for start, end in wrap_offsets(plain, width):
+            line = Text(pad) + self.text[start:end]
+            line.no_wrap = True
+            line.overflow = "crop"
+            yield line
+
+
+def make_console(*, stderr: bool = False, color: str = "auto", width: int | None = None) -> Console:
+    """The one place consoles are made: no markup, emoji codes or auto-highlighting, ever."""
+    force = {"always": True, "never": False}.get(color)
+    return Console(
+        stderr=stderr,
+        markup=False,
+        emoji=False,
+        highlight=False,
+        force_terminal=force,
+        no_color=True if color == "never" else None,
+        width=width,
+        soft_wrap=False,
+    )
+
+
+def short_date(article: Article) -> str:
+    return article.published_at.strftime("%Y-%m-%d") if article.published_at else "-"
+
+
+# --- list -----------------------------------------------------------------------------------
+
+
+def articles_table(articles: Iterable[Article], width: int) -> Table:
+    """One line per article; the title gets the width the other columns leave, cut with '…'."""
+    rows = [
+        (
+            article.id,
+            short_date(article),
+            safe_line(article.outlet),
+            safe_line(article.title),
+            f"{article.char_count:,}",
+        )
+        for article in articles
+    ]
+    headers = ("id", "published", "outlet", "title", "chars")
+    widths = [
+        max([cell_len(header)] + [cell_len(row[i]) for row in rows])
+        for i, header in enumerate(headers)
+    ]
+    widths[2] = min(widths[2], 14)
+    gaps = 2 * (len(headers) - 1)
+    widths[3] = max(10, min(widths[3], width - gaps - sum(widths) + widths[3]))
+    table = Table(
+        box=None, pad_edge=False, header_style="bold", show_edge=False, padding=(0, 2, 0, 0)
+    )
+    for index, header in enumerate(headers):
+        table.add_column(
+            header,
+            width=widths[index],
+            no_wrap=True,
+            overflow="ellipsis",
+            justify="right" if header == "chars" else "left",
+            style="cyan" if header == "id" else None,
+        )
+    for row in rows:
+        cells = []
+        for index, value in enumerate(row):
+            cell = Text(value)
+            cell.truncate(widths[index], overflow="ellipsis")
+            cells.append(cell)
+        table.add_row(*cells)
+    return table
+
+
+def tsv_line(values: Iterable[str]) -> str:
+    return "\t".join(safe_line(value) for value in values)
+
+
+def list_tsv(articles: Iterable[Article]) -> Iterator[str]:
+    for article in articles:
+        yield tsv_line(
+            [
+                article.id,
+                short_date(article),
+                article.outlet,
+                article.title,
+                str(article.char_count),
+            ]
+        )
+
+
+# --- show -----------------------------------------------------------------------------------
+
+
+def article_view(article: Article, script: str = "original") -> Group:
+    def convert(text: str) -> Text:
+        return Text(safe(convert_for_display(text, script)))
+
+    title = convert(article.title)
+    title.stylize("bold")
+    parts: list[object] = [CJKText(title)]
+    meta = Text()
+    if article.outlet:
+        meta.append(safe_line(convert_for_display(article.outlet, script)), style="cyan")
+    if article.published_at:
+        meta.append("  published " + article.published_at.strftime("%Y-%m-%d %H:%M UTC"))
+        if article.published_source.value != "body":
+            meta.append(f" (from {article.published_source.value.replace('_', ' ')})", style="dim")
+    if article.author:
+        meta.append("  by " + safe_line(convert_for_display(article.author, script)))
+    parts.append(CJKText(meta))
+    if article.archived_at:
+        parts.append(
+            Text("archived " + article.archived_at.strftime("%Y-%m-%d %H:%M UTC"), style="dim")
+        )
+    if article.url:
+        parts.append(CJKText(Text(safe_line(article.url), style="dim underline")))
+    parts.append(Text(f"id {article.id}  ·  {display_path(article.path)}", style="dim"))
+    parts.append(Rule(style="dim"))
+    for block in article.blocks:
+        text = convert(block.text)
+        kind = block.kind
+        if kind is BlockKind.HEADING:
+            text.stylize("bold")
+            parts.append(CJKText(text))
+        elif kind is BlockKind.IMAGE:
+            caption = Text("[图片] ", style="magenta") + text
+            caption.stylize("italic")
+            parts.append(CJKText(caption))
+            parts.append(CJKText(Text(safe_line(block.image_url), style="dim"), indent=2))
+        elif kind is BlockKind.GALLERY:
+            item = Text("[图集] ", style="magenta")
+            item.append(safe(convert_for_display(block.label, script)), style="bold")
+            item.append("：")
+            item.append_text(text)
+            parts.append(CJKText(item))
+            if block.image_url:
+                parts.append(CJKText(Text(safe_line(block.image_url), style="dim"), indent=2))
+        elif kind is BlockKind.QUOTE:
+            parts.append(CJKText(Text("│ ", style="dim") + text, indent=0))
+        elif kind is BlockKind.LIST_ITEM:
+            parts.append(CJKText(Text("• ") + text))
+        elif kind in (BlockKind.COPYRIGHT, BlockKind.SOURCES):
+            text.stylize("dim")
+            parts.append(CJKText(text))
+        else:
+            parts.append(CJKText(text))
+        parts.append(Text(""))
+    return Group(*parts)  # type: ignore[arg-type]
+
+
+# --- search ---------------------------------------------------------------------------------
+
+
+def hits_header(result: ArticleHits) -> Text:
+    article = result.article
+    header = Text()
+    header.append(article.id, style="cyan")
+    header.append("  " + short_date(article) + "  ")
+    if article.outlet:
+        header.append(safe_line(article.outlet) + "  ", style="dim")
+    header.append(safe_line(article.title), style="bold")
+    return header
+
+
+def hit_snippet_text(text: str, result: ArticleHits, index: int, context: int) -> Text:
+    piece = snippet(text, result.hits[index], context)
+    start, end = piece.highlight
+    line = Text("…" if piece.cut_before else "")
+    line.append(safe(piece.text[:start]))
+    line.append(safe(piece.text[start:end]), style="bold reverse red")
+    line.append(safe(piece.text[end:]))
+    if piece.cut_after:
+        line.append("…")
+    return line
+
+
+def search_result_view(result: ArticleHits, context: int) -> Group:
+    text = result.article.text
+    parts: list[object] = [CJKText(hits_header(result))]
+    for index in range(len(result.hits)):
+        parts.append(CJKText(hit_snippet_text(text, result, index, context), indent=2))
+    parts.append(Text(""))
+    return Group(*parts)  # type: ignore[arg-type]
+
+
+def search_result_lines(result: ArticleHits, context: int) -> Iterator[str]:
+    """The same, as plain lines for a pipe: header, then one tab-indented line per hit."""
+    article = result.article
+    yield tsv_line([article.id, short_date(article), article.title])
+    text = article.text
+    for index in range(len(result.hits)):
+        yield "\t" + safe_line(hit_snippet_text(text, result, index, context).plain)

@@ -1,0 +1,104 @@
+"""Matching a query against articles in normalized (Simplified, optionally case-folded) text.
+
+Normalization keeps every string's length, so a span found in the normalized text is the
+same span in the original: hits and snippets are reported in the text as written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from newscli.article import Article
+from newscli.chinese import normalize
+
+DEFAULT_CONTEXT = 30
+
+
+class QueryError(ValueError):
+    """The query itself is unusable (empty, or a regular expression that does not compile)."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    start: int  # offsets into Article.text (title + blank line + body)
+    end: int
+
+
+@dataclass(frozen=True)
+class Snippet:
+    text: str  # a window of the original text, newlines shown as spaces
+    highlight: tuple[int, int]  # the hit's span inside `text`
+    cut_before: bool
+    cut_after: bool
+
+
+@dataclass
+class ArticleHits:
+    article: Article
+    hits: list[Hit]
+
+
+class Matcher:
+    """A literal query (default) or a Python regular expression, in normalized text."""
+
+    def __init__(self, query: str, *, regex: bool = False, ignore_case: bool = False) -> None:
+        if not query:
+            raise QueryError("the query is empty")
+        self.query = query
+        self.ignore_case = ignore_case
+        self.regex: re.Pattern[str] | None = None
+        if regex:
+            flags = re.IGNORECASE if ignore_case else 0
+            try:
+                self.regex = re.compile(normalize(query), flags)
+            except re.error as error:
+                raise QueryError(f"invalid regular expression {query!r}: {error}") from None
+        self.needle = normalize(query, ignore_case)
+
+    def normalize(self, text: str) -> str:
+        # With --regex, case is the regex engine's job (so [A-Z] keeps its meaning).
+        return normalize(text, self.ignore_case and self.regex is None)
+
+    def find(self, normalized: str) -> list[Hit]:
+        if self.regex is not None:
+            return [
+                Hit(m.start(), m.end())
+                for m in self.regex.finditer(normalized)
+                if m.end() > m.start()
+            ]
+        hits: list[Hit] = []
+        size = len(self.needle)
+        position = normalized.find(self.needle)
+        while position != -1:
+            hits.append(Hit(position, position + size))
+            position = normalized.find(self.needle, position + size)
+        return hits
+
+
+def search(articles: Iterable[Article], matcher: Matcher) -> Iterator[ArticleHits]:
+    for article in articles:
+        hits = matcher.find(matcher.normalize(article.text))
+        if hits:
+            yield ArticleHits(article, hits)
+
+
+def snippet(text: str, hit: Hit, context: int = DEFAULT_CONTEXT) -> Snippet:
+    """About `context` characters either side of the hit, cut at paragraph ends."""
+    start = max(0, hit.start - context)
+    end = min(len(text), hit.end + context)
+    # Stay inside the hit's paragraph: a snippet should read as one piece of text.
+    paragraph_start = text.rfind("\n\n", start, hit.start)
+    if paragraph_start != -1:
+        start = paragraph_start + 2
+    paragraph_end = text.find("\n\n", hit.end, end)
+    if paragraph_end != -1:
+        end = paragraph_end
+    window = text[start:end].replace("\n", " ")
+    return Snippet(
+        window,
+        (hit.start - start, hit.end - start),
+        cut_before=start > 0 and paragraph_start == -1,
+        cut_after=end < len(text) and paragraph_end == -1,
+    )

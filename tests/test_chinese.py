@@ -1,0 +1,52 @@
+"""Normalization is exactly the library's t2s (and keeps length); display conversions work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from opencc import OpenCC
+
+from newscli.chinese import convert_for_display, normalize, to_simplified
+
+LIBRARY = OpenCC("t2s")
+_PHRASES = sorted(LIBRARY._dict_chain_data[0][0][2])  # the 277 phrase keys
+_CHARS = sorted(LIBRARY._dict_chain_data[0][1][2])[:600]
+_PIECES = st.one_of(
+    st.sampled_from(_PHRASES),
+    st.sampled_from(_CHARS),
+    st.sampled_from(list("，。、；：？！「」『』（）《》 -.\n\t…—")),
+    st.text(alphabet="abcXYZ 012", max_size=5),
+    st.sampled_from(["雙邊關係", "双边关系", "乾隆", "乾燥", "頭髮", "發展", "皇后", "後面"]),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES, max_size=30).map("".join))
+def test_to_simplified_equals_library_t2s(text: str) -> None:
+    converted = to_simplified(text)
+    assert converted == LIBRARY.convert(text)
+    assert len(converted) == len(text)
+
+
+def test_real_text_identical(corpus_slice: Path) -> None:
+    for path in sorted(corpus_slice.rglob("*.md"))[:40]:
+        text = path.read_text(encoding="utf-8")
+        assert to_simplified(text) == LIBRARY.convert(text), path
+
+
+def test_examples() -> None:
+    assert normalize("雙邊關係") == "双边关系"
+    assert normalize("防衛互助協定") == "防卫互助协定"
+    assert normalize("一目瞭然的頭髮") == LIBRARY.convert("一目瞭然的頭髮")
+    assert normalize("KCNA Reuters", ignore_case=True) == "kcna reuters"
+    assert normalize("İ", ignore_case=True) == "İ"  # length kept: only A–Z are folded
+
+
+def test_display_conversions() -> None:
+    assert convert_for_display("双边关系", "traditional") == "雙邊關係"
+    assert convert_for_display("雙邊關係", "simplified") == "双边关系"
+    assert convert_for_display("双边关系", "original") == "双边关系"
+    assert convert_for_display("软件", "taiwan") == "軟體"
+    assert convert_for_display("头发", "hongkong") == "頭髮"
