@@ -33,6 +33,16 @@ class Block:
     image_url: str = ""  # image and gallery blocks
     links: tuple[Link, ...] = ()
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Block:
+        return cls(
+            BlockKind(data["kind"]),
+            text=data.get("text", ""),
+            label=data.get("label", ""),
+            image_url=data.get("image_url", ""),
+            links=tuple(Link(link["text"], link["url"]) for link in data.get("links", [])),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"kind": self.kind.value, "text": self.text}
         if self.label:
@@ -68,6 +78,8 @@ class Article:
     blocks: list[Block] = field(default_factory=list)
     encoding: str = "utf-8"
     size_bytes: int = 0
+    # Set when the article comes from the index without its blocks (list, stats).
+    stored_chars: int | None = field(default=None, repr=False, compare=False)
 
     @property
     def body_text(self) -> str:
@@ -81,6 +93,9 @@ class Article:
 
     @property
     def char_count(self) -> int:
+        """Characters of body text (what `list` shows as size)."""
+        if self.stored_chars is not None:
+            return self.stored_chars
         return sum(len(block_plain_text(block)) for block in self.blocks)
 
     def to_dict(self) -> dict[str, Any]:
@@ -104,6 +119,27 @@ class Article:
             "text": self.body_text,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Article:
+        """The inverse of to_dict (the index stores articles this way)."""
+        return cls(
+            id=data["id"],
+            path=data["path"],
+            title=data["title"],
+            url=data.get("url", ""),
+            outlet=data.get("outlet", ""),
+            author=data.get("author", ""),
+            archived_at=_parse_iso(data.get("archived_at")),
+            published_at=_parse_iso(data.get("published_at")),
+            published_source=DateSource(data.get("published_source", "none")),
+            tags=list(data.get("tags", [])),
+            lead_image=data.get("lead_image", ""),
+            lead_caption=data.get("lead_caption", ""),
+            blocks=[Block.from_dict(block) for block in data.get("blocks", [])],
+            encoding=data.get("encoding", "utf-8"),
+            size_bytes=data.get("size_bytes", 0),
+        )
+
 
 def block_plain_text(block: Block) -> str:
     if block.kind is BlockKind.GALLERY and block.label:
@@ -121,6 +157,12 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}"
+
+
+def _parse_iso(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
 
 
 def _iso(moment: datetime | None) -> str | None:

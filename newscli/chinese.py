@@ -17,8 +17,6 @@ import re
 from functools import lru_cache
 from typing import Any
 
-NORMALIZER_VERSION = 1
-
 # Display conversions offered by `show --script` and `convert --script`.
 DISPLAY_CONVERSIONS = {
     "original": None,

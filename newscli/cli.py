@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import Enum
-from typing import Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
 
 from newscli import __version__
+
+if TYPE_CHECKING:
+    from newscli.search import ArticleHits
+    from newscli.store import Store
 
 EXIT_OK, EXIT_NO_MATCH, EXIT_ERROR = 0, 1, 2
 MAX_PROBLEM_LINES = 10
@@ -85,12 +91,41 @@ def _open_corpus(corpus: str | None):  # type: ignore[no-untyped-def]
         _fail(str(error))
 
 
-def _load_all(corpus: str | None):  # type: ignore[no-untyped-def]
-    from newscli.corpus import load_articles
+NoIndexOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-index", help="Read every file instead of using the cache (slow on big folders)."
+    ),
+]
 
-    loaded = load_articles(_open_corpus(corpus))
-    _report_problems(loaded.problems)
-    return loaded.articles
+
+@contextmanager
+def _store(corpus: str | None, no_index: bool) -> Iterator[Store]:
+    """The articles of the corpus (through the index unless told not to); reports problems."""
+    from newscli.store import open_store
+
+    opened = _open_corpus(corpus)
+    with _progress() as progress:
+        store = open_store(opened, use_index=not no_index, progress=progress)
+    for warning in store.warnings:
+        _err(f"warning: {warning}")
+    try:
+        yield store
+    finally:
+        _report_problems(store.problems)
+        store.close()
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr for long index builds, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from newscli.render import index_progress
+
+    with index_progress() as callback:
+        yield callback
 
 
 def _find_article(corpus: str | None, name: str):  # type: ignore[no-untyped-def]
@@ -124,6 +159,7 @@ def list_command(
         Optional[int],  # noqa: UP045
         typer.Option("--limit", "-n", min=1, help="Show at most N articles."),
     ] = None,
+    no_index: NoIndexOption = False,
 ) -> None:
     """List articles, newest first: id, published date, outlet, title, characters.
 
@@ -131,10 +167,10 @@ def list_command(
 
     Example: newscli list --corpus ~/waimei --limit 20
     """
-    from newscli.corpus import newest_first
     from newscli.render import articles_table, list_tsv, make_console
 
-    articles = newest_first(_load_all(corpus))[:limit]
+    with _store(corpus, no_index) as store:
+        articles = store.summaries(limit)
     if _stdout_is_terminal():
         console = make_console()
         console.print(articles_table(articles, console.width))
@@ -189,6 +225,7 @@ def search(
     regex: Annotated[
         bool, typer.Option("--regex", "-r", help="QUERY is a Python regular expression.")
     ] = False,
+    no_index: NoIndexOption = False,
 ) -> None:
     """Search titles and bodies; a query in either script finds both (双边 finds 雙邊).
 
@@ -196,34 +233,34 @@ def search(
 
     Example: newscli search 双边关系 --corpus ~/waimei -c
     """
-    from newscli.corpus import newest_first
+    from newscli.render import tsv_line
     from newscli.search import Matcher, QueryError
-    from newscli.search import search as run_search
 
     try:
         matcher = Matcher(query, regex=regex, ignore_case=ignore_case)
     except QueryError as error:
         _fail(str(error))
-    results = list(run_search(_load_all(corpus), matcher))
-    order = {id(a): i for i, a in enumerate(newest_first([r.article for r in results]))}
-    results.sort(key=lambda r: order[id(r.article)])
-    _print_search(results, count=count, ids_only=files_with_matches)
-    if not results:
+    with _store(corpus, no_index) as store:
+        if count or files_with_matches:
+            counts = store.search_counts(matcher)
+            for article, hits in counts:
+                if files_with_matches:
+                    print(article.id)
+                else:
+                    print(tsv_line([article.id, str(hits), article.title]))
+            found = bool(counts)
+        else:
+            results = store.search(matcher)
+            _print_hits(results)
+            found = bool(results)
+    if not found:
         raise typer.Exit(EXIT_NO_MATCH)
 
 
-def _print_search(results: list, *, count: bool, ids_only: bool) -> None:  # type: ignore[type-arg]
-    from newscli.render import make_console, search_result_lines, search_result_view, tsv_line
+def _print_hits(results: list[ArticleHits]) -> None:
+    from newscli.render import make_console, search_result_lines, search_result_view
     from newscli.search import DEFAULT_CONTEXT
 
-    if ids_only:
-        for result in results:
-            print(result.article.id)
-        return
-    if count:
-        for result in results:
-            print(tsv_line([result.article.id, str(len(result.hits)), result.article.title]))
-        return
     if _stdout_is_terminal():
         console = make_console()
         for result in results:
@@ -232,6 +269,39 @@ def _print_search(results: list, *, count: bool, ids_only: bool) -> None:  # typ
         for result in results:
             for line in search_result_lines(result, DEFAULT_CONTEXT):
                 print(line)
+
+
+@app.command("index")
+def index_command(
+    corpus: CorpusOption = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Start the index afresh.")] = False,
+) -> None:
+    """Build or refresh the corpus's index (every command also refreshes it by itself).
+
+    The index lives in the user's cache directory ($NEWSCLI_CACHE_DIR overrides), never
+    in the corpus folder. Example: newscli index --corpus ~/waimei
+    """
+    from newscli.index import Index, IndexUnavailable
+
+    opened = _open_corpus(corpus)
+    try:
+        index = Index(opened.root)
+    except IndexUnavailable as error:
+        _fail(str(error))
+    for warning in index.warnings:
+        _err(f"warning: {warning}")
+    if rebuild:
+        index.rebuild()
+    with _progress() as progress:
+        stats = index.refresh(opened, progress)
+    problems = index.problems()
+    index.close()
+    print(
+        f"{len(opened.files)} files: {stats.added} added, {stats.changed} changed, "
+        f"{stats.deleted} deleted, {stats.unchanged} unchanged"
+        f"{' (rebuilt)' if stats.rebuilt or rebuild else ''}; {len(problems)} with problems; "
+        f"{stats.seconds:.1f} s; index in {index.folder}"
+    )
 
 
 @app.command()

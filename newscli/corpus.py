@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import NamedTuple
 
 from newscli.article import Article, Problem
 
@@ -25,8 +26,7 @@ class CorpusError(Exception):
     """The corpus as a whole cannot be used (missing folder, not a folder…)."""
 
 
-@dataclass(frozen=True)
-class SourceFile:
+class SourceFile(NamedTuple):  # a tuple: made once per file on every command, so cheap
     path: str  # absolute path, as the file system spells it
     rel: str  # path relative to the corpus root, '/'-separated
     id: str
@@ -48,7 +48,7 @@ class Decoded:
 
 def article_id(rel: str) -> str:
     """A short id that stays the same as long as the file keeps its place in the corpus."""
-    raw = os.fsencode(rel)
+    raw = rel.encode("utf-8", "surrogateescape")  # os.fsencode, without its overhead
     return hashlib.blake2b(raw, digest_size=5).hexdigest()
 
 
@@ -100,16 +100,25 @@ def scan(root: Path) -> Scan:
             return  # a symlink loop, or a second link to a folder already walked
         seen_dirs.add(key)
         try:
-            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+            # Unsorted: order comes later (newest first, ties by path); sorting costs here.
+            with os.scandir(folder) as listing:
+                entries = list(listing)
         except OSError as error:
             result.problems.append(Problem(folder, _os_reason(error), "unreadable"))
             return
         for entry in entries:
-            if entry.name.startswith("."):
+            name = entry.name
+            if name.startswith("."):
                 result.ignored += 1
                 continue
-            rel = rel_prefix + entry.name
+            rel = rel_prefix + name
             try:
+                is_dir = entry.is_dir()  # from the directory listing: no extra system call
+                if not is_dir:
+                    dot = name.rfind(".")
+                    if dot <= 0 or name[dot:].lower() not in ARTICLE_SUFFIXES:
+                        result.ignored += 1
+                        continue
                 info = entry.stat()  # follows symlinks
             except OSError as error:
                 reason = "broken symbolic link" if entry.is_symlink() else _os_reason(error)
@@ -118,12 +127,30 @@ def scan(root: Path) -> Scan:
             if stat.S_ISDIR(info.st_mode):
                 walk(entry.path, rel + "/")
             elif stat.S_ISREG(info.st_mode):
-                _add_file(result, entry.path, rel, info)
+                result.files.append(
+                    SourceFile(entry.path, rel, article_id(rel), info.st_size, info.st_mtime_ns)
+                )
             else:
                 result.ignored += 1
 
     walk(str(root), "")
+    _separate_clashing_ids(result.files)
     return result
+
+
+def _separate_clashing_ids(files: list[SourceFile]) -> None:
+    """Two paths can hash to one short id: all but the first by path get a longer one."""
+    owner: dict[str, int] = {}
+    for index, source in enumerate(files):
+        other = owner.setdefault(source.id, index)
+        if other == index:
+            continue
+        loser = index if source.rel > files[other].rel else other
+        if loser == other:
+            owner[source.id] = index
+        moved = files[loser]
+        longer = hashlib.blake2b(os.fsencode(moved.rel), digest_size=8).hexdigest()
+        files[loser] = SourceFile(moved.path, moved.rel, longer, moved.size, moved.mtime_ns)
 
 
 def _add_file(result: Scan, path: str, rel: str, info: os.stat_result) -> None:
@@ -237,8 +264,8 @@ def load(source: SourceFile) -> LoadResult:
         return LoadResult(source, None, [data])
     if not data:
         return LoadResult(source, None, [Problem(source.path, "empty file (0 bytes)", "empty")])
-    if b"\x00" in data[:SNIFF_BYTES] and not data.startswith(
-        (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+    if b"\x00" in data and not data.startswith(
+        (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
     ):
         return LoadResult(
             source, None, [Problem(source.path, "binary file (contains NUL bytes)", "binary")]
@@ -327,9 +354,13 @@ def find_source(corpus: Corpus, name: str) -> SourceFile:
 
 
 def newest_first(articles: list[Article]) -> list[Article]:
-    """Newest published first; undated articles last, in file order."""
+    """Newest published first, ties by path; undated articles last (the index sorts alike)."""
     epoch = datetime.min.replace(tzinfo=timezone.utc)
-    return sorted(articles, key=lambda a: a.published_at or epoch, reverse=True)
+    by_path = sorted(articles, key=lambda a: a.path)
+    dated = sorted(
+        (a for a in by_path if a.published_at), key=lambda a: a.published_at or epoch, reverse=True
+    )
+    return dated + [a for a in by_path if a.published_at is None]
 
 
 @dataclass

@@ -15,12 +15,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 from newscli.article import Article, Block, BlockKind, DateSource, Link, Problem
-
-PARSER_VERSION = 1
 
 _TIMESTAMP = re.compile(r"^<!--\s*(.*?)\s*-->")
 _SEPARATOR = re.compile(r"^-{3,}\s*$")
@@ -33,7 +30,9 @@ def parse_article(
     text: str, *, path: str = "", article_id: str = "", encoding: str = "utf-8"
 ) -> tuple[Article, list[Problem]]:
     problems: list[Problem] = []
-    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    # NUL never reaches the model: the index separates articles with it.
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd")
+    text = text.lstrip("\ufeff")
     front, rest = split_front_matter(text, path, problems)
     header, body_html = split_header(rest, path, problems)
 
@@ -249,6 +248,8 @@ def parse_date(value: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(iso)
     except ValueError:
+        from email.utils import parsedate_to_datetime
+
         try:
             moment = parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):

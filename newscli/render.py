@@ -9,7 +9,9 @@ spaces between Latin words, and keeps closing punctuation off the start of a lin
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -296,3 +298,49 @@ def search_result_lines(result: ArticleHits, context: int) -> Iterator[str]:
     text = article.text
     for index in range(len(result.hits)):
         yield "\t" + safe_line(hit_snippet_text(text, result, index, context).plain)
+
+
+# --- progress -------------------------------------------------------------------------------
+
+
+@contextmanager
+def index_progress() -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr, shown only once there is real work (many files to parse)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    progress = Progress(
+        TextColumn("indexing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+        console=make_console(stderr=True),
+        transient=True,
+    )
+    task = None
+    started = time.perf_counter()
+
+    def update(done: int, total: int) -> None:
+        nonlocal task
+        if total < 200:
+            return
+        if task is None:
+            progress.start()
+            task = progress.add_task("index", total=total, rate="")
+        elapsed = time.perf_counter() - started
+        rate = f"{done / elapsed:,.0f} files/s" if elapsed > 0 and done else ""
+        progress.update(task, completed=done, rate=rate)
+
+    try:
+        yield update
+    finally:
+        if task is not None:
+            progress.stop()

@@ -18,9 +18,10 @@ PER_OUTLET = 3
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    # A user's own settings must not leak into what the tests see.
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # A user's own settings and cache must not leak into what the tests see.
     monkeypatch.delenv("NEWSCLI_CORPUS", raising=False)
+    monkeypatch.setenv("NEWSCLI_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.setenv("NO_COLOR", "1")
 

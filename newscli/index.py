@@ -1,0 +1,653 @@
+"""A persistent, self-refreshing cache of parsed and normalized articles, one per corpus.
+
+Layout, in the user's cache directory (``$NEWSCLI_CACHE_DIR`` overrides), never in the
+corpus: ``corpora/<hash of the corpus path>/``
+
+- ``index.sqlite`` (WAL): one row per file (size, mtime_ns, what it held: an article, a
+  problem or nothing) and one per article: its metadata in columns for listing, the whole
+  article as JSON, and where its normalized text lies in the text file.
+- ``text-<generation>.bin``: the normalized (t2s) text of every article, UTF-8, each
+  followed by a NUL. It is only appended to; rows point at the live regions, and the file
+  is rewritten (a new generation) once most of it is dead. A literal search is one
+  ``bytes.find`` pass over it, read in chunks so memory stays flat.
+
+Every command refreshes the index first: files that are new, or whose size or mtime_ns
+changed, are parsed (in worker processes when there are many), deleted ones dropped.
+A parser or normalizer version change rebuilds it. Writers serialize on SQLite's write
+lock (``BEGIN IMMEDIATE``); the text file is truncated back to the last committed length
+before appending, so a killed build leaves nothing half-visible: the next run continues.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+import marshal
+import os
+import re
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from newscli import NORMALIZER_VERSION, PARSER_VERSION
+from newscli.article import Article, DateSource, Problem
+from newscli.corpus import Corpus, LoadResult, SourceFile, load
+from newscli.search import Matcher
+
+SCHEMA_VERSION = 1
+ENV_CACHE_DIR = "NEWSCLI_CACHE_DIR"
+BATCH = 256  # files parsed and committed together
+PARALLEL_FROM = 64  # fewer changed files than this are parsed in-process
+CHUNK_BYTES = 16 * 1024 * 1024  # how much of the text file is searched at once
+COMPACT_WHEN_DEAD = 0.5  # rewrite the text file once this share of it is dead
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    rel TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    status TEXT NOT NULL,          -- article | problem | ignored
+    problems TEXT NOT NULL         -- JSON list of [path, reason, kind]
+);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    rel TEXT NOT NULL UNIQUE,
+    path TEXT NOT NULL,
+    title TEXT NOT NULL,
+    url TEXT NOT NULL,
+    outlet TEXT NOT NULL,
+    author TEXT NOT NULL,
+    published_at TEXT,
+    published_source TEXT NOT NULL,
+    archived_at TEXT,
+    chars INTEGER NOT NULL,
+    size_bytes INTEGER NOT NULL,
+    data TEXT NOT NULL,            -- Article.to_dict() as JSON
+    text_offset INTEGER NOT NULL,  -- where its normalized text starts in the text file
+    text_length INTEGER NOT NULL   -- in bytes, without the closing NUL
+);
+CREATE INDEX IF NOT EXISTS articles_published ON articles (published_at);
+-- Derived from the tables above in the same transaction, for commands that need all of
+-- it at once: loading one marshal blob is ~10x faster than reading 100k rows.
+CREATE TABLE IF NOT EXISTS snapshots (name TEXT PRIMARY KEY, data BLOB NOT NULL);
+"""
+
+
+class IndexUnavailable(Exception):
+    """The index cannot be used here (cache not writable…): work without it."""
+
+
+def cache_root() -> Path:
+    configured = os.environ.get(ENV_CACHE_DIR)
+    if configured:
+        return Path(configured).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("newscli"))
+
+
+def index_dir_for(root: Path) -> Path:
+    digest = hashlib.sha256(os.fsencode(str(root.resolve()))).hexdigest()[:16]
+    return cache_root() / "corpora" / digest
+
+
+@dataclass
+class RefreshStats:
+    added: int = 0
+    changed: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    rebuilt: bool = False
+    seconds: float = 0.0
+
+    @property
+    def parsed(self) -> int:
+        return self.added + self.changed
+
+
+@dataclass
+class Entries:
+    """The live articles as search sees them, by text offset: parallel lists (cheap to load)."""
+
+    ids: list[str]
+    offsets: list[int]
+    lengths: list[int]
+
+
+@dataclass
+class IndexedRow:
+    rel: str
+    size: int
+    mtime_ns: int
+    status: str
+    problems: list[Problem]
+    article: Article | None
+    normalized: bytes = b""
+
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+def _problem_list(problems: Iterable[Problem]) -> str:
+    return json.dumps([[p.path, p.reason, p.kind] for p in problems], ensure_ascii=False)
+
+
+def index_one(source: SourceFile) -> IndexedRow:
+    """Parse and normalize one file (runs in worker processes)."""
+    from newscli.chinese import normalize
+
+    result: LoadResult = load(source)
+    status = "article" if result.article else ("ignored" if result.ignored else "problem")
+    normalized = b""
+    if result.article is not None:
+        normalized = normalize(result.article.text).encode("utf-8", "surrogatepass")
+    return IndexedRow(
+        source.rel,
+        source.size,
+        source.mtime_ns,
+        status,
+        result.problems,
+        result.article,
+        normalized,
+    )
+
+
+def _index_batch(sources: list[SourceFile]) -> list[IndexedRow]:
+    return [index_one(source) for source in sources]
+
+
+class Index:
+    def __init__(self, root: Path, folder: Path | None = None) -> None:
+        self.root = root
+        self.folder = folder or index_dir_for(root)
+        self.db_path = self.folder / "index.sqlite"
+        self.warnings: list[str] = []
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            if not os.access(self.folder, os.W_OK):
+                raise PermissionError(f"{self.folder} is not writable")
+            self.db = self._connect()
+        except (OSError, sqlite3.Error) as error:
+            raise IndexUnavailable(f"cannot use the index in {self.folder}: {error}") from None
+
+    # --- opening, versions, corruption ---------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            db = self._open_db()
+            # Cheap checks only (a full quick_check reads the whole file): the header and
+            # schema must read, and the text file must be as long as the rows say.
+            db.execute("SELECT id FROM articles LIMIT 1").fetchall()
+            text_size = int(self._meta_of(db, "text_size") or 0)
+            text_path = self.folder / f"text-{self._meta_of(db, 'generation') or 0}.bin"
+            if text_size and (not text_path.exists() or text_path.stat().st_size < text_size):
+                raise sqlite3.DatabaseError(f"{text_path.name} is shorter than recorded")
+            return db
+        except sqlite3.DatabaseError as error:
+            if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+                raise
+            self.warnings.append(f"index {self.db_path} was damaged ({error}); rebuilding it")
+            for name in os.listdir(self.folder):
+                if name.startswith(("index.sqlite", "text-")):
+                    os.unlink(self.folder / name)
+            return self._open_db()
+
+    def _open_db(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.db_path, timeout=60, isolation_level=None)
+        db.execute("PRAGMA busy_timeout = 60000")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.executescript(_SCHEMA)
+        return db
+
+    @staticmethod
+    def _meta_of(db: sqlite3.Connection, key: str) -> str | None:
+        row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def _meta(self, key: str, default: str = "") -> str:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def _set_meta(self, key: str, value: object) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, str(value)))
+
+    @staticmethod
+    def version() -> str:
+        return f"{SCHEMA_VERSION}.{PARSER_VERSION}.{NORMALIZER_VERSION}"
+
+    @property
+    def text_path(self) -> Path:
+        return self.folder / f"text-{self._meta('generation', '0')}.bin"
+
+    # --- refreshing ----------------------------------------------------------------------
+
+    def refresh(
+        self, corpus: Corpus, progress: Progress | None = None, workers: int | None = None
+    ) -> RefreshStats:
+        started = time.perf_counter()
+        stats = RefreshStats()
+        if self._meta("version") != self.version():
+            self._clear()
+            stats.rebuilt = True
+        known = self._snapshot("files")
+        if not isinstance(known, dict):
+            known = {
+                rel: (size, mtime)
+                for rel, size, mtime in self.db.execute("SELECT rel, size, mtime_ns FROM files")
+            }
+        todo: list[SourceFile] = []
+        present: set[str] = set()
+        for source in corpus.files:
+            present.add(source.rel)
+            old = known.get(source.rel)
+            if old is None:
+                stats.added += 1
+                todo.append(source)
+            elif old != (source.size, source.mtime_ns):  # marshal keeps tuples
+                stats.changed += 1
+                todo.append(source)
+            else:
+                stats.unchanged += 1
+        gone = [rel for rel in known if rel not in present]
+        stats.deleted = len(gone)
+        if gone:
+            self._write(lambda: self._delete(gone))
+        if todo:
+            self._parse_and_store(todo, progress, workers)
+        if gone or todo or stats.rebuilt or self._meta("snapshots_fresh") != "1":
+            self.db.execute("BEGIN IMMEDIATE")
+            self._save_snapshots()
+            self.db.execute("COMMIT")
+        stats.seconds = time.perf_counter() - started
+        return stats
+
+    def rebuild(self) -> None:
+        """Forget everything: the next refresh parses every file again."""
+        self._set_meta("version", "")
+
+    def _clear(self) -> None:
+        def clear() -> None:
+            self.db.execute("DELETE FROM files")
+            self.db.execute("DELETE FROM articles")
+            self._set_meta("version", self.version())
+            self._start_generation(int(self._meta("generation", "0")) + 1)
+
+        self._write(clear)
+
+    def _start_generation(self, generation: int) -> None:
+        old = self.text_path
+        self._set_meta("generation", generation)
+        self._set_meta("text_size", 0)
+        self._set_meta("dead_bytes", 0)
+        self.text_path.write_bytes(b"")
+        if old != self.text_path and old.exists():
+            old.unlink()
+
+    def _write(self, work: Callable[[], None]) -> None:
+        """Run `work` in one write transaction (serialized across processes)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self._set_meta("snapshots_fresh", 0)
+            work()
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def _save_snapshots(self) -> None:
+        """Runs once at the end of a refresh that changed anything (not per batch)."""
+        files = {
+            rel: (size, mtime)
+            for rel, size, mtime in self.db.execute("SELECT rel, size, mtime_ns FROM files")
+        }
+        rows = self.db.execute(
+            "SELECT id, text_offset, text_length FROM articles ORDER BY text_offset"
+        ).fetchall()
+        entries = ([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+        for name, value in (("files", files), ("entries", entries)):
+            self.db.execute(
+                "INSERT OR REPLACE INTO snapshots VALUES (?, ?)", (name, marshal.dumps(value))
+            )
+        self._set_meta("snapshots_fresh", 1)
+
+    def _snapshot(self, name: str) -> object | None:
+        """A saved snapshot, or None when a killed or running writer may have outdated it."""
+        if self._meta("snapshots_fresh") != "1":
+            return None
+        row = self.db.execute("SELECT data FROM snapshots WHERE name = ?", (name,)).fetchone()
+        return marshal.loads(row[0]) if row else None
+
+    def _delete(self, rels: list[str]) -> None:
+        dead = 0
+        for rel in rels:
+            row = self.db.execute(
+                "SELECT text_length FROM articles WHERE rel = ?", (rel,)
+            ).fetchone()
+            if row:
+                dead += row[0] + 1
+            self.db.execute("DELETE FROM articles WHERE rel = ?", (rel,))
+            self.db.execute("DELETE FROM files WHERE rel = ?", (rel,))
+        self._set_meta("dead_bytes", int(self._meta("dead_bytes", "0")) + dead)
+
+    def _parse_and_store(
+        self, todo: list[SourceFile], progress: Progress | None, workers: int | None
+    ) -> None:
+        batches = [todo[i : i + BATCH] for i in range(0, len(todo), BATCH)]
+        done = 0
+        if progress:
+            progress(0, len(todo))
+        for rows in self._parsed_batches(batches, workers):
+            self._write(lambda rows=rows: self._store(rows))
+            done += len(rows)
+            if progress:
+                progress(done, len(todo))
+        self._maybe_compact()
+
+    def _parsed_batches(
+        self, batches: list[list[SourceFile]], workers: int | None
+    ) -> Iterator[list[IndexedRow]]:
+        total = sum(len(batch) for batch in batches)
+        workers = workers or os.cpu_count() or 1
+        if total < PARALLEL_FROM or workers < 2:
+            for batch in batches:
+                yield _index_batch(batch)
+            return
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            yield from pool.map(_index_batch, batches)
+
+    def _store(self, rows: list[IndexedRow]) -> None:
+        text_size = int(self._meta("text_size", "0"))
+        dead = int(self._meta("dead_bytes", "0"))
+        with open(self.text_path, "r+b") as handle:
+            handle.truncate(text_size)  # drop anything a killed writer left past the end
+            handle.seek(text_size)
+            for row in rows:
+                old = self.db.execute(
+                    "SELECT text_length FROM articles WHERE rel = ?", (row.rel,)
+                ).fetchone()
+                if old:
+                    dead += old[0] + 1
+                self.db.execute("DELETE FROM articles WHERE rel = ?", (row.rel,))
+                self.db.execute(
+                    "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
+                    (row.rel, row.size, row.mtime_ns, row.status, _problem_list(row.problems)),
+                )
+                article = row.article
+                if article is None:
+                    continue
+                handle.write(row.normalized)
+                handle.write(b"\x00")
+                self.db.execute(
+                    "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        article.id,
+                        row.rel,
+                        article.path,
+                        article.title,
+                        article.url,
+                        article.outlet,
+                        article.author,
+                        _iso(article),
+                        article.published_source.value,
+                        article.archived_at.isoformat() if article.archived_at else None,
+                        article.char_count,
+                        article.size_bytes,
+                        json.dumps(article.to_dict(), ensure_ascii=False),
+                        text_size,
+                        len(row.normalized),
+                    ),
+                )
+                text_size += len(row.normalized) + 1
+            handle.flush()
+        self._set_meta("text_size", text_size)
+        self._set_meta("dead_bytes", dead)
+
+    def _maybe_compact(self) -> None:
+        size = int(self._meta("text_size", "0"))
+        dead = int(self._meta("dead_bytes", "0"))
+        if size and dead / size >= COMPACT_WHEN_DEAD:
+            self._write(self._compact)
+
+    def _compact(self) -> None:
+        old_path = self.text_path
+        rows = self.db.execute(
+            "SELECT id, text_offset, text_length FROM articles ORDER BY text_offset"
+        ).fetchall()
+        generation = int(self._meta("generation", "0")) + 1
+        new_path = self.folder / f"text-{generation}.bin"
+        offset = 0
+        with open(old_path, "rb") as source, open(new_path, "wb") as target:
+            for article_id, start, length in rows:
+                source.seek(start)
+                target.write(source.read(length + 1))
+                self.db.execute(
+                    "UPDATE articles SET text_offset = ? WHERE id = ?", (offset, article_id)
+                )
+                offset += length + 1
+        self._set_meta("generation", generation)
+        self._set_meta("text_size", offset)
+        self._set_meta("dead_bytes", 0)
+        old_path.unlink(missing_ok=True)
+
+    # --- reading -------------------------------------------------------------------------
+
+    def problems(self) -> list[Problem]:
+        found: list[Problem] = []
+        for (encoded,) in self.db.execute("SELECT problems FROM files WHERE problems != '[]'"):
+            found.extend(Problem(*item) for item in json.loads(encoded))
+        return found
+
+    def summaries(self, limit: int | None = None, ids: list[str] | None = None) -> list[Article]:
+        """Articles without their bodies, newest first (for list, -l, -c)."""
+        query = (
+            "SELECT id, path, title, url, outlet, author, published_at, published_source,"
+            " archived_at, chars, size_bytes FROM articles"
+        )
+        order = " ORDER BY published_at IS NULL, published_at DESC, path"
+        if ids is None:
+            limit_sql = f" LIMIT {int(limit)}" if limit is not None else ""
+            return [_summary(row) for row in self.db.execute(query + order + limit_sql)]
+        found: list[Article] = []
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            marks = ",".join("?" * len(part))
+            found.extend(
+                _summary(row) for row in self.db.execute(f"{query} WHERE id IN ({marks})", part)
+            )
+        from newscli.corpus import newest_first
+
+        return newest_first(found)
+
+    def articles(self, ids: Iterable[str]) -> dict[str, Article]:
+        found: dict[str, Article] = {}
+        wanted = list(ids)
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for article_id, data in self.db.execute(
+                f"SELECT id, data FROM articles WHERE id IN ({marks})", part
+            ):
+                article = Article.from_dict(json.loads(data))
+                article.id = article_id
+                found[article_id] = article
+        return found
+
+    def entries(self) -> tuple[Entries, Path, int]:
+        """Live articles by text offset, the text file, and its committed length (one snapshot)."""
+        self.db.execute("BEGIN")
+        try:
+            loaded = self._snapshot("entries")
+            if not isinstance(loaded, tuple):
+                rows = self.db.execute(
+                    "SELECT id, text_offset, text_length FROM articles ORDER BY text_offset"
+                ).fetchall()
+                loaded = ([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+            path, size = self.text_path, int(self._meta("text_size", "0"))
+        finally:
+            self.db.execute("COMMIT")
+        ids, offsets, lengths = loaded
+        return Entries(ids, offsets, lengths), path, size
+
+    def count_matches(self, matcher: Matcher) -> list[tuple[str, int]]:
+        """(id, hits) of every article whose normalized text matches, in text order."""
+        entries, path, size = self.entries()
+        if not entries.ids:
+            return []
+        counter = _byte_counter(matcher)
+        results: list[tuple[str, int]] = []
+        offsets, lengths = entries.offsets, entries.lengths
+        with open(path, "rb") as handle:
+            for first, last in _chunks(offsets, lengths, CHUNK_BYTES):
+                base = offsets[first]
+                end = offsets[last] + lengths[last] + 1
+                if end > size:
+                    break
+                handle.seek(base)
+                data = handle.read(end - base)
+                for index, hits in counter(data, base, offsets, lengths, first, last):
+                    results.append((entries.ids[index], hits))
+        return results
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _iso(article: Article) -> str | None:
+    # One fixed width, so that SQL's text order is time order.
+    moment = article.published_at
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00") if moment else None
+
+
+def _summary(row: tuple) -> Article:  # type: ignore[type-arg]
+    from datetime import datetime
+
+    (article_id, path, title, url, outlet, author, published, source, archived, chars, size) = row
+    return Article(
+        id=article_id,
+        path=path,
+        title=title,
+        url=url,
+        outlet=outlet,
+        author=author,
+        published_at=datetime.fromisoformat(published) if published else None,
+        published_source=DateSource(source),
+        archived_at=datetime.fromisoformat(archived) if archived else None,
+        size_bytes=size,
+        stored_chars=chars,
+    )
+
+
+def _chunks(offsets: list[int], lengths: list[int], limit: int) -> Iterator[tuple[int, int]]:
+    """Runs of consecutive articles whose text spans at most `limit` bytes (at least one)."""
+    first = 0
+    count = len(offsets)
+    while first < count:
+        base = offsets[first]
+        last = bisect.bisect_right(offsets, base + limit, first) - 1
+        while last > first and offsets[last] + lengths[last] - base >= limit:
+            last -= 1
+        yield first, last
+        first = last + 1
+
+
+# (chunk bytes, chunk's file offset, offsets, lengths, first, last) -> [(article index, hits)]
+ChunkCounter = Callable[[bytes, int, list[int], list[int], int, int], list[tuple[int, int]]]
+
+
+def _byte_counter(matcher: Matcher) -> ChunkCounter:
+    """How to count hits per article in a chunk of the text file, exactly as Matcher.find."""
+    if matcher.regex is not None:
+        pattern = matcher.regex
+
+        def count_regex(data, base, offsets, lengths, first, last):  # type: ignore[no-untyped-def]
+            out = []
+            for index in range(first, last + 1):
+                start = offsets[index] - base
+                text = data[start : start + lengths[index]].decode("utf-8", "surrogatepass")
+                hits = sum(1 for m in pattern.finditer(text) if m.end() > m.start())
+                if hits:
+                    out.append((index, hits))
+            return out
+
+        return count_regex
+
+    needle = matcher.needle.encode("utf-8", "surrogatepass")
+    folded: re.Pattern[bytes] | None = None
+    if matcher.ignore_case:
+        folded = re.compile(_case_insensitive_bytes(matcher.needle))
+
+    def count_literal(data, base, offsets, lengths, first, last):  # type: ignore[no-untyped-def]
+        out = []
+        position = 0
+        size = len(data)
+        while position < size:
+            if folded is None:
+                found = data.find(needle, position)
+            else:
+                match = folded.search(data, position)
+                found = match.start() if match else -1
+            if found == -1:
+                break
+            index = bisect.bisect_right(offsets, base + found, first, last + 1) - 1
+            start = offsets[index] - base
+            end = start + lengths[index]
+            if found + len(needle) > end:  # in a dead region between live articles
+                position = found + 1
+                continue
+            if folded is None:
+                hits = data.count(needle, start, end)
+            else:
+                hits = sum(1 for _ in folded.finditer(data, start, end))
+            out.append((index, hits))
+            position = end + 1
+        return out
+
+    return count_literal
+
+
+def _case_insensitive_bytes(folded_needle: str) -> bytes:
+    """A bytes pattern matching what normalize(…, ignore_case=True) folds to `folded_needle`."""
+    parts: list[bytes] = []
+    for char in folded_needle:
+        if "a" <= char <= "z" or "ａ" <= char <= "ｚ":
+            upper = chr(ord(char) - 32)
+            parts.append(
+                b"(?:"
+                + re.escape(char.encode("utf-8"))
+                + b"|"
+                + re.escape(upper.encode("utf-8"))
+                + b")"
+            )
+        else:
+            parts.append(re.escape(char.encode("utf-8", "surrogatepass")))
+    return b"".join(parts)
+
+
+@dataclass
+class IndexOutcome:
+    index: Index | None
+    stats: RefreshStats | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def open_index(corpus: Corpus, progress: Progress | None = None) -> IndexOutcome:
+    """Open and refresh the corpus's index, or say (once) why the command runs without it."""
+    try:
+        index = Index(corpus.root)
+    except IndexUnavailable as error:
+        return IndexOutcome(None, warnings=[f"{error}; working without the index"])
+    try:
+        stats = index.refresh(corpus, progress)
+    except (OSError, sqlite3.Error) as error:
+        index.close()
+        return IndexOutcome(
+            None, warnings=[f"cannot update the index: {error}; working without it"]
+        )
+    return IndexOutcome(index, stats, index.warnings)
