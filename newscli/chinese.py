@@ -53,8 +53,19 @@ class _T2S:
         for code, target in mapping.items():
             self.table[code] = target
         keys = sorted(phrases, key=len, reverse=True)
+        self.longest = len(keys[0])
         self.phrase_re = re.compile("|".join(re.escape(key) for key in keys))
+        # Every phrase key holds a character that t2s converts (a Traditional one) except a
+        # few; one such "trigger" per key, rare in most text, finds the few chunks that can
+        # hold a phrase by a character-class scan, ~10x faster than the alternation.
+        triggers = {
+            next((char for char in reversed(key) if char in characters), key[-1]) for key in keys
+        }
+        self.trigger_re = re.compile("[" + "".join(re.escape(c) for c in sorted(triggers)) + "]")
         self.separators = re.compile(self._cc.split_chars_re.pattern)
+        self.separator_chars = frozenset(
+            c for c in map(chr, range(0x3100)) if self.separators.fullmatch(c)
+        )
         self.exact = True
 
     def library(self, text: str) -> str:
@@ -63,26 +74,37 @@ class _T2S:
     def __call__(self, text: str) -> str:
         if not self.exact or self.phrase_re is None:
             return self.library(text)
-        match = self.phrase_re.search(text)
-        if match is None:
-            return text.translate(self.table)
         out: list[str] = []
         position = 0
-        convert_chunk = self._cc._convert
-        chain = self._cc._dict_chain_data
-        while match is not None:
-            start = self._chunk_start(text, match.start(), position)
-            end_match = self.separators.search(text, match.end())
+        for trigger in self.trigger_re.finditer(text):
+            at = trigger.start()
+            if at < position:
+                continue  # inside a chunk already handed to the library
+            # A phrase holding this trigger lies within `longest` characters of it.
+            if (
+                self.phrase_re.search(text, max(position, at - self.longest + 1), at + self.longest)
+                is None
+            ):
+                continue
+            start = self._chunk_start(text, at, position)
+            end_match = self.separators.search(text, at)
             end = end_match.start() if end_match else len(text)
+            if self.phrase_re.search(text, start, end) is None:
+                continue
             out.append(text[position:start].translate(self.table))
-            out.append(convert_chunk(text[start:end], chain))
+            out.append(self._cc._convert(text[start:end], self._cc._dict_chain_data))
             position = end
-            match = self.phrase_re.search(text, position)
+        if not out:
+            return text.translate(self.table)
         out.append(text[position:].translate(self.table))
         return "".join(out)
 
     def _chunk_start(self, text: str, index: int, floor: int) -> int:
-        while index > floor and not self.separators.fullmatch(text[index - 1]):
+        separators = self.separator_chars
+        while index > floor:
+            char = text[index - 1]
+            if char in separators or char.isspace():
+                break
             index -= 1
         return index
 

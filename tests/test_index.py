@@ -1,0 +1,191 @@
+"""The index: same answers as reading the files, kept fresh, and never a hazard to the user."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import SEEDS
+from typer.testing import CliRunner
+
+from newscli import cli
+from newscli.corpus import load_corpus
+from newscli.index import Index, index_dir_for
+from newscli.render import search_result_lines
+from newscli.search import Matcher
+from newscli.store import open_store
+
+runner = CliRunner()
+
+QUERIES = [
+    ("中", {}),
+    ("美国", {}),
+    ("雙邊關係", {}),
+    ("新冠疫情", {}),
+    ("trump", {"ignore_case": True}),
+    ("REUTERS", {}),  # the Reuters photo credits
+    (r"习近平|習近平", {"regex": True}),
+    (r"\d{4}年\d+月", {"regex": True}),
+]
+
+
+def _answers(corpus: Path, use_index: bool, query: str, options: dict) -> tuple:  # type: ignore[type-arg]
+    store = open_store(load_corpus(corpus), use_index=use_index)
+    matcher = Matcher(query, **options)
+    results = store.search(matcher)
+    full = [
+        (r.article.id, [(h.start, h.end) for h in r.hits], list(search_result_lines(r, 30)))
+        for r in results
+    ]
+    counts = [(a.id, n) for a, n in store.search_counts(matcher)]
+    store.close()
+    return full, counts
+
+
+@pytest.mark.parametrize(("query", "options"), QUERIES)
+def test_index_search_equals_file_search(corpus_slice: Path, query: str, options: dict) -> None:  # type: ignore[type-arg]
+    with_index = _answers(corpus_slice, True, query, options)
+    without = _answers(corpus_slice, False, query, options)
+    assert with_index == without
+    assert with_index[0], f"{query!r} should match something in the slice"
+    assert [(i, len(h)) for i, h, _ in with_index[0]] == with_index[1]
+
+
+def test_list_equals_file_list(corpus_slice: Path) -> None:
+    def listing(*extra: str) -> str:
+        result = runner.invoke(cli.app, ["list", "--corpus", str(corpus_slice), *extra])
+        assert result.exit_code == 0
+        return result.stdout
+
+    assert listing() == listing("--no-index")
+    assert listing("-n", "5") == listing("--no-index", "-n", "5")
+
+
+def _ids(corpus: Path, query: str) -> list[str]:
+    result = runner.invoke(cli.app, ["search", "-l", query, "--corpus", str(corpus)])
+    return result.stdout.split()
+
+
+def test_freshness_add_edit_delete_rename(seeds_copy: Path) -> None:
+    assert _ids(seeds_copy, "防卫互助协定") == ["1f76ed445f"]
+    first = seeds_copy / "000_a72835dd61d86983.txt"
+    second = seeds_copy / "002_7f245f662d01c087.txt"
+    # add
+    extra = seeds_copy / "sub" / "new.txt"
+    extra.parent.mkdir()
+    extra.write_text("<!--1700000000000-->\n[新文章](https://x.org/1)\n------\n<p>防卫互助协定全文</p>", encoding="utf-8")
+    assert len(_ids(seeds_copy, "防卫互助协定")) == 2
+    # edit in place, keeping the size: mtime alone must be enough
+    text = first.read_text(encoding="utf-8")
+    first.write_text(text.replace("雙邊關係", "三邊關係"), encoding="utf-8")
+    os.utime(first, ns=(first.stat().st_atime_ns, first.stat().st_mtime_ns + 10**9))
+    assert _ids(seeds_copy, "三边关系") == ["9d95d4841f"]
+    # delete
+    second.unlink()
+    assert len(_ids(seeds_copy, "防卫互助协定")) == 1
+    # rename: the id follows the path
+    extra.rename(seeds_copy / "renamed.txt")
+    listed = runner.invoke(cli.app, ["list", "--corpus", str(seeds_copy)]).stdout
+    assert "新文章" in listed and len(listed.splitlines()) == 2
+
+
+def test_parser_version_change_rebuilds(seeds_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus = load_corpus(seeds_copy)
+    index = Index(corpus.root)
+    assert index.refresh(corpus).added == 2
+    assert index.refresh(corpus).unchanged == 2
+    index.close()
+    monkeypatch.setattr("newscli.index.PARSER_VERSION", 999)
+    index = Index(corpus.root)
+    stats = index.refresh(corpus)
+    assert stats.rebuilt and stats.added == 2
+    index.close()
+
+
+def test_index_lives_in_the_cache_not_the_corpus(seeds_copy: Path, tmp_path: Path) -> None:
+    before = sorted(p.name for p in seeds_copy.rglob("*"))
+    runner.invoke(cli.app, ["search", "金正恩", "--corpus", str(seeds_copy)])
+    assert sorted(p.name for p in seeds_copy.rglob("*")) == before
+    assert index_dir_for(seeds_copy).is_relative_to(tmp_path / "cache")
+    assert (index_dir_for(seeds_copy) / "index.sqlite").exists()
+
+
+def test_unwritable_cache_falls_back_with_one_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    monkeypatch.setenv("NEWSCLI_CACHE_DIR", str(blocker))
+    result = runner.invoke(cli.app, ["search", "-l", "金正恩"])
+    assert result.exit_code == 0
+    assert result.stdout.split() == ["1f76ed445f", "9d95d4841f"]
+    warnings = result.stderr.splitlines()
+    assert len(warnings) == 1 and "working without the index" in warnings[0]
+
+
+def test_corrupted_database_is_rebuilt_with_one_warning(seeds_copy: Path) -> None:
+    assert _ids(seeds_copy, "金正恩") == ["1f76ed445f", "9d95d4841f"]
+    database = index_dir_for(seeds_copy) / "index.sqlite"
+    for suffix in ("-wal", "-shm"):
+        Path(str(database) + suffix).unlink(missing_ok=True)
+    database.write_bytes(b"this is not a database" * 100)
+    result = runner.invoke(cli.app, ["search", "-l", "金正恩", "--corpus", str(seeds_copy)])
+    assert result.exit_code == 0
+    assert result.stdout.split() == ["1f76ed445f", "9d95d4841f"]
+    assert len(result.stderr.splitlines()) == 1 and "damaged" in result.stderr
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
+
+
+def test_killed_build_continues(corpus_slice: Path, tmp_path: Path) -> None:
+    """kill -9 in the middle of a build: the next run finishes it and answers correctly."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(corpus_slice, corpus)
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        import newscli.index as index
+        index.BATCH = 8
+        calls = 0
+        original = index.Index._store
+        def store(self, rows):
+            global calls
+            original(self, rows)
+            calls += 1
+            if calls == 3:
+                os.kill(os.getpid(), signal.SIGKILL)
+        index.Index._store = store
+        from newscli.corpus import load_corpus
+        corpus = load_corpus({str(corpus)!r})
+        index.Index(corpus.root).refresh(corpus, workers=1)
+        """
+    )
+    killed = subprocess.run([sys.executable, "-c", script], env=os.environ.copy(), check=False)
+    assert killed.returncode == -9
+    loaded = load_corpus(corpus)
+    index = Index(loaded.root)
+    stats = index.refresh(loaded)
+    assert stats.unchanged >= 16 and stats.added == len(loaded.files) - stats.unchanged
+    index.close()
+    assert _answers(corpus, True, "美国", {}) == _answers(corpus, False, "美国", {})
+
+
+def test_two_processes_at_once(corpus_slice: Path) -> None:
+    command = [sys.executable, "-m", "newscli", "list", "--corpus", str(corpus_slice)]
+    processes = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ.copy())
+        for _ in range(3)
+    ]
+    outputs = [process.communicate(timeout=120) for process in processes]
+    assert all(process.returncode == 0 for process in processes), outputs
+    assert len({out for out, _ in outputs}) == 1
+    assert len(outputs[0][0].splitlines()) >= 60
+
+
+def test_seeds_via_index_and_without(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(SEEDS.parent.parent)
+    assert runner.invoke(cli.app, ["list"]).stdout == runner.invoke(cli.app, ["list", "--no-index"]).stdout
