@@ -24,7 +24,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / "data"
-TAR = Path(os.environ.get("NEWSCLI_SHARED", ROOT.parent / "shared")) / "corpus" / "waimei-2020.tar.xz"
+TAR = (
+    Path(os.environ.get("NEWSCLI_SHARED", ROOT.parent / "shared")) / "corpus" / "waimei-2020.tar.xz"
+)
 NEWSCLI = [sys.executable, "-m", "newscli"]
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 QUERIES = [  # (label, newscli arguments, rg arguments)
@@ -117,7 +119,11 @@ def main() -> None:
             seconds, rss = run([*NEWSCLI, "index", "--corpus", str(corpus)], env)
             builds.append(seconds)
             peak[f"index {label}"] = max(peak.get(f"index {label}", 0), rss)
-        add(f"first `index` ({label})", statistics.median(builds), "≤ 30 s" if label == "34k" else "≤ 90 s")
+        add(
+            f"first `index` ({label})",
+            statistics.median(builds),
+            "≤ 30 s" if label == "34k" else "≤ 90 s",
+        )
         for name, args, rg_args in QUERIES:
             ours, rss = median([*NEWSCLI, "search", "-l", *args, "--corpus", str(corpus)], env)
             peak[f"search -l {name} {label}"] = rss

@@ -7,6 +7,12 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+ID_DISPLAY = 10  # ids are shown as their first ten hex digits; any unique prefix finds one
+
+
+def short_id(article_id: str) -> str:
+    return article_id[:ID_DISPLAY]
+
 
 class BlockKind(str, Enum):
     PARAGRAPH = "paragraph"

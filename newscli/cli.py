@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from newscli.store import Store
 
 EXIT_OK, EXIT_NO_MATCH, EXIT_ERROR = 0, 1, 2
-MAX_PROBLEM_LINES = 10
+MAX_PROBLEM_LINES = 50
 
 app = typer.Typer(
     name="newscli",
@@ -79,7 +79,10 @@ def _report_problems(problems: list[object]) -> None:
     for problem in problems[:MAX_PROBLEM_LINES]:
         _err(f"warning: {problem}")
     if len(problems) > MAX_PROBLEM_LINES:
-        _err(f"warning: … and {len(problems) - MAX_PROBLEM_LINES} more problems")
+        _err(
+            f"warning: … and {len(problems) - MAX_PROBLEM_LINES} more problems"
+            " (newscli check lists them all)"
+        )
 
 
 def _open_corpus(corpus: str | None):  # type: ignore[no-untyped-def]
@@ -129,16 +132,20 @@ def _progress() -> Iterator[Callable[[int, int], None] | None]:
 
 
 def _find_article(corpus: str | None, name: str):  # type: ignore[no-untyped-def]
-    from newscli.corpus import ArticleNotFound, find_source, load
+    from newscli.article import short_id
+    from newscli.corpus import ArticleNotFound, CorpusError, load, resolve_root
+    from newscli.store import locate
     from newscli.textsafe import display_path
 
-    opened = _open_corpus(corpus)
     try:
-        source = find_source(opened, name)
+        root = resolve_root(corpus)
+        source, _ = locate(root, name)
+    except CorpusError as error:
+        _fail(str(error))
     except ArticleNotFound as error:
         lines = [str(error)]
         for candidate in error.candidates[:10]:
-            lines.append(f"  {candidate.id}  {display_path(candidate.rel)}")
+            lines.append(f"  {short_id(candidate.id)}  {display_path(candidate.rel)}")
         if len(error.candidates) > 10:
             lines.append(f"  … {len(error.candidates) - 10} more")
         if not error.candidates:
@@ -171,6 +178,8 @@ def list_command(
 
     with _store(corpus, no_index) as store:
         articles = store.summaries(limit)
+        if not articles and not store.problems:
+            _err(f"no articles in {store.corpus.root}")
     if _stdout_is_terminal():
         console = make_console()
         console.print(articles_table(articles, console.width))
@@ -233,6 +242,7 @@ def search(
 
     Example: newscli search 双边关系 --corpus ~/waimei -c
     """
+    from newscli.article import short_id
     from newscli.render import tsv_line
     from newscli.search import Matcher, QueryError
 
@@ -245,9 +255,9 @@ def search(
             counts = store.search_counts(matcher)
             for article, hits in counts:
                 if files_with_matches:
-                    print(article.id)
+                    print(short_id(article.id))
                 else:
-                    print(tsv_line([article.id, str(hits), article.title]))
+                    print(tsv_line([short_id(article.id), str(hits), article.title]))
             found = bool(counts)
         else:
             results = store.search(matcher)
@@ -290,12 +300,18 @@ def index_command(
         _fail(str(error))
     for warning in index.warnings:
         _err(f"warning: {warning}")
-    if rebuild:
-        index.rebuild()
-    with _progress() as progress:
-        stats = index.refresh(opened, progress)
-    problems = index.problems()
-    index.close()
+    import sqlite3
+
+    try:
+        if rebuild:
+            index.rebuild()
+        with _progress() as progress:
+            stats = index.refresh(opened, progress)
+        problems = index.problems()
+    except (OSError, sqlite3.Error) as error:
+        _fail(f"cannot update the index in {index.folder}: {error}")
+    finally:
+        index.close()
     print(
         f"{len(opened.files)} files: {stats.added} added, {stats.changed} changed, "
         f"{stats.deleted} deleted, {stats.unchanged} unchanged"
@@ -333,6 +349,44 @@ def convert(
         write_text(output, text, force=force)
     except OutputError as error:
         _fail(str(error))
+
+
+@app.command()
+def check(
+    corpus: CorpusOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object, for machines.")] = False,
+    no_index: NoIndexOption = False,
+) -> None:
+    """Read every file and report: articles, problems by kind, encodings, undated
+    articles, articles without body text, and urls found in several files.
+
+    Exit status 0 when no file has a problem, 1 when some do.
+
+    Example: newscli check --corpus ~/waimei --json
+    """
+    from newscli.check import check_corpus
+    from newscli.export import dumps
+    from newscli.render import check_lines
+
+    opened = _open_corpus(corpus)
+    if no_index:
+        report = check_corpus(opened)
+    else:
+        from newscli.store import open_store
+
+        with _progress() as progress:
+            store = open_store(opened, progress=progress)
+        for warning in store.warnings:
+            _err(f"warning: {warning}")
+        report = check_corpus(opened, store.index)
+        store.close()
+    if as_json:
+        print(dumps(report.to_dict(), indent=2))
+    else:
+        for line in check_lines(report):
+            print(line)
+    if not report.clean:
+        raise typer.Exit(EXIT_NO_MATCH)
 
 
 def _version_callback(value: bool) -> None:

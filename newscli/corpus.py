@@ -29,9 +29,12 @@ class CorpusError(Exception):
 class SourceFile(NamedTuple):  # a tuple: made once per file on every command, so cheap
     path: str  # absolute path, as the file system spells it
     rel: str  # path relative to the corpus root, '/'-separated
-    id: str
     size: int
     mtime_ns: int
+
+    @property
+    def id(self) -> str:
+        return article_id(self.rel)
 
     @property
     def stem(self) -> str:
@@ -47,9 +50,13 @@ class Decoded:
 
 
 def article_id(rel: str) -> str:
-    """A short id that stays the same as long as the file keeps its place in the corpus."""
+    """An id that stays the same as long as the file keeps its place in the corpus.
+
+    64 bits, so two paths of one corpus never share one in practice; computed when
+    needed, not for every file on every command. Any unique prefix finds the article.
+    """
     raw = rel.encode("utf-8", "surrogateescape")  # os.fsencode, without its overhead
-    return hashlib.blake2b(raw, digest_size=5).hexdigest()
+    return hashlib.blake2b(raw, digest_size=8).hexdigest()
 
 
 def bundled_seeds() -> Path:
@@ -127,39 +134,19 @@ def scan(root: Path) -> Scan:
             if stat.S_ISDIR(info.st_mode):
                 walk(entry.path, rel + "/")
             elif stat.S_ISREG(info.st_mode):
-                result.files.append(
-                    SourceFile(entry.path, rel, article_id(rel), info.st_size, info.st_mtime_ns)
-                )
+                result.files.append(SourceFile(entry.path, rel, info.st_size, info.st_mtime_ns))
             else:
                 result.ignored += 1
 
     walk(str(root), "")
-    _separate_clashing_ids(result.files)
     return result
-
-
-def _separate_clashing_ids(files: list[SourceFile]) -> None:
-    """Two paths can hash to one short id: all but the first by path get a longer one."""
-    owner: dict[str, int] = {}
-    for index, source in enumerate(files):
-        other = owner.setdefault(source.id, index)
-        if other == index:
-            continue
-        loser = index if source.rel > files[other].rel else other
-        if loser == other:
-            owner[source.id] = index
-        moved = files[loser]
-        longer = hashlib.blake2b(os.fsencode(moved.rel), digest_size=8).hexdigest()
-        files[loser] = SourceFile(moved.path, moved.rel, longer, moved.size, moved.mtime_ns)
 
 
 def _add_file(result: Scan, path: str, rel: str, info: os.stat_result) -> None:
     if os.path.splitext(rel)[1].lower() not in ARTICLE_SUFFIXES:
         result.ignored += 1
         return
-    result.files.append(
-        SourceFile(path, rel, article_id(rel), info.st_size, getattr(info, "st_mtime_ns", 0))
-    )
+    result.files.append(SourceFile(path, rel, info.st_size, getattr(info, "st_mtime_ns", 0)))
 
 
 def _os_reason(error: OSError) -> str:
@@ -203,10 +190,14 @@ def decode(data: bytes, path: str) -> Decoded:
     try:
         return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError as utf8_error:
+        text = data.decode("utf-8", errors="replace")
+        # A few bad bytes in a UTF-8 file (a cut download, a stray byte) are damage, not
+        # another encoding: GB18030 would happily "decode" the whole file into nonsense.
+        if text.count("\ufffd") <= max(8, len(text) // 200):
+            return Decoded(text, "utf-8", (_replaced(path, "utf-8", utf8_error),))
         legacy = _decode_legacy(data)
         if legacy is not None:
             return legacy
-        text = data.decode("utf-8", errors="replace")
         return Decoded(text, "utf-8", (_replaced(path, "utf-8", utf8_error),))
 
 
@@ -257,11 +248,17 @@ class LoadResult:
 
 def load(source: SourceFile) -> LoadResult:
     """Read, decode and parse one file. Never raises for anything the file contains."""
-    from newscli.parse import parse_article
 
     data = read_bytes(source)
     if isinstance(data, Problem):
         return LoadResult(source, None, [data])
+    return load_bytes(source, data)
+
+
+def load_bytes(source: SourceFile, data: bytes) -> LoadResult:
+    """Decode and parse a file's bytes (pure: what load() does after reading)."""
+    from newscli.parse import parse_article
+
     if not data:
         return LoadResult(source, None, [Problem(source.path, "empty file (0 bytes)", "empty")])
     if b"\x00" in data and not data.startswith(
@@ -279,9 +276,23 @@ def load(source: SourceFile) -> LoadResult:
     )
     article.size_bytes = len(data)
     problems.extend(parse_problems)
+    if not article.blocks and not article.title:
+        # Nothing a reader could use: a problem, not an article. (An article with a title
+        # and no body is kept; `newscli check` lists those.)
+        encoding_problems = [p for p in problems if p.kind == "encoding"]
+        problems = [*encoding_problems, Problem(source.path, "no title and no body", "layout")]
+        return LoadResult(source, None, _one_problem(problems))
     if len(data) > LARGE_FILE_BYTES:
         problems.append(Problem(source.path, f"very large file ({len(data):,} bytes)", "large"))
-    return LoadResult(source, article, problems)
+    return LoadResult(source, article, _one_problem(problems))
+
+
+def _one_problem(problems: list[Problem]) -> list[Problem]:
+    """A file is reported once: its reasons on one line, under the first one's kind."""
+    if len(problems) <= 1:
+        return problems
+    reasons = "; ".join(dict.fromkeys(problem.reason for problem in problems))
+    return [Problem(problems[0].path, reasons, problems[0].kind)]
 
 
 @dataclass
@@ -324,17 +335,9 @@ def find_source(corpus: Corpus, name: str) -> SourceFile:
     """ARTICLE as a user types it: a path, a file stem, an id, or a unique prefix of either."""
     if not name.strip():
         raise ArticleNotFound("the article name is empty")
-    as_path = Path(name).expanduser()
-    if as_path.is_file():
-        resolved = str(as_path.resolve())
-        for source in corpus.files:
-            if os.path.realpath(source.path) == resolved:
-                return source
-        # A file outside the corpus folder: read it on its own.
-        info = as_path.stat()
-        return SourceFile(
-            resolved, as_path.name, article_id(as_path.name), info.st_size, info.st_mtime_ns
-        )
+    by_path = source_for_path(corpus.root, name)
+    if by_path is not None:
+        return by_path
     for exact in (
         [s for s in corpus.files if s.id == name],
         [s for s in corpus.files if s.stem == name or s.rel == name],
@@ -351,6 +354,24 @@ def find_source(corpus: Corpus, name: str) -> SourceFile:
             f"{name!r} is ambiguous: it begins {len(prefixed)} articles", prefixed
         )
     raise ArticleNotFound(f"no article {name!r} in {corpus.root}")
+
+
+def source_for_path(root: Path, name: str) -> SourceFile | None:
+    """ARTICLE given as a path to a file: no need to look through the corpus for it."""
+    as_path = Path(name).expanduser()
+    try:
+        if not as_path.is_file():
+            return None
+        info = as_path.stat()
+    except (OSError, ValueError):
+        return None
+    absolute = os.path.abspath(as_path)
+    root_text = str(root)
+    if absolute.startswith(root_text.rstrip(os.sep) + os.sep):
+        rel = absolute[len(root_text.rstrip(os.sep)) + 1 :].replace(os.sep, "/")
+    else:
+        rel = as_path.name  # a file outside the corpus folder, read on its own
+    return SourceFile(absolute, rel, info.st_size, info.st_mtime_ns)
 
 
 def newest_first(articles: list[Article]) -> list[Article]:

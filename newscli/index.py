@@ -31,32 +31,37 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newscli import NORMALIZER_VERSION, PARSER_VERSION
 from newscli.article import Article, DateSource, Problem
 from newscli.corpus import Corpus, LoadResult, SourceFile, load
 from newscli.search import Matcher
 
-SCHEMA_VERSION = 1
+if TYPE_CHECKING:
+    from newscli.check import FileFacts
+
+SCHEMA_VERSION = 2
 ENV_CACHE_DIR = "NEWSCLI_CACHE_DIR"
 BATCH = 256  # files parsed and committed together
 PARALLEL_FROM = 64  # fewer changed files than this are parsed in-process
 CHUNK_BYTES = 16 * 1024 * 1024  # how much of the text file is searched at once
 COMPACT_WHEN_DEAD = 0.5  # rewrite the text file once this share of it is dead
 
+_META_SCHEMA = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Paths are BLOBs (UTF-8 with surrogateescape): file names may hold any bytes.
 CREATE TABLE IF NOT EXISTS files (
-    rel TEXT PRIMARY KEY,
+    rel BLOB PRIMARY KEY,
     size INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL,
     status TEXT NOT NULL,          -- article | problem | ignored
-    problems TEXT NOT NULL         -- JSON list of [path, reason, kind]
+    problems BLOB NOT NULL         -- JSON list of [path, reason, kind]
 );
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY,
-    rel TEXT NOT NULL UNIQUE,
-    path TEXT NOT NULL,
+    rel BLOB NOT NULL UNIQUE,
+    path BLOB NOT NULL,
     title TEXT NOT NULL,
     url TEXT NOT NULL,
     outlet TEXT NOT NULL,
@@ -66,7 +71,8 @@ CREATE TABLE IF NOT EXISTS articles (
     archived_at TEXT,
     chars INTEGER NOT NULL,
     size_bytes INTEGER NOT NULL,
-    data TEXT NOT NULL,            -- Article.to_dict() as JSON
+    encoding TEXT NOT NULL,
+    data BLOB NOT NULL,            -- Article.to_dict() as JSON (UTF-8, surrogatepass)
     text_offset INTEGER NOT NULL,  -- where its normalized text starts in the text file
     text_length INTEGER NOT NULL   -- in bytes, without the closing NUL
 );
@@ -75,6 +81,9 @@ CREATE INDEX IF NOT EXISTS articles_published ON articles (published_at);
 -- it at once: loading one marshal blob is ~10x faster than reading 100k rows.
 CREATE TABLE IF NOT EXISTS snapshots (name TEXT PRIMARY KEY, data BLOB NOT NULL);
 """
+
+
+_ARTICLE_COLUMNS = 16
 
 
 class IndexUnavailable(Exception):
@@ -132,8 +141,17 @@ class IndexedRow:
 Progress = Callable[[int, int], None]  # (done, total)
 
 
-def _problem_list(problems: Iterable[Problem]) -> str:
-    return json.dumps([[p.path, p.reason, p.kind] for p in problems], ensure_ascii=False)
+def _enc(text: str) -> bytes:
+    """File names may hold undecodable bytes (kept as surrogates): store them as they were."""
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _dec(blob: bytes) -> str:
+    return blob.decode("utf-8", "surrogateescape")
+
+
+def _problem_list(problems: Iterable[Problem]) -> bytes:
+    return _enc(json.dumps([[p.path, p.reason, p.kind] for p in problems], ensure_ascii=False))
 
 
 def index_one(source: SourceFile) -> IndexedRow:
@@ -182,6 +200,11 @@ class Index:
             # Cheap checks only (a full quick_check reads the whole file): the header and
             # schema must read, and the text file must be as long as the rows say.
             db.execute("SELECT id FROM articles LIMIT 1").fetchall()
+            columns = len(db.execute("PRAGMA table_info(articles)").fetchall())
+            if columns != _ARTICLE_COLUMNS:
+                raise sqlite3.DatabaseError(
+                    f"articles has {columns} columns, not {_ARTICLE_COLUMNS}"
+                )
             text_size = int(self._meta_of(db, "text_size") or 0)
             text_path = self.folder / f"text-{self._meta_of(db, 'generation') or 0}.bin"
             if text_size and (not text_path.exists() or text_path.stat().st_size < text_size):
@@ -201,7 +224,7 @@ class Index:
         db.execute("PRAGMA busy_timeout = 60000")
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
-        db.executescript(_SCHEMA)
+        db.executescript(_META_SCHEMA + _SCHEMA)
         return db
 
     @staticmethod
@@ -236,10 +259,7 @@ class Index:
             stats.rebuilt = True
         known = self._snapshot("files")
         if not isinstance(known, dict):
-            known = {
-                rel: (size, mtime)
-                for rel, size, mtime in self.db.execute("SELECT rel, size, mtime_ns FROM files")
-            }
+            known = {rel: (size, mtime) for rel, size, mtime in self._files_rows()}
         todo: list[SourceFile] = []
         present: set[str] = set()
         for source in corpus.files:
@@ -272,8 +292,12 @@ class Index:
 
     def _clear(self) -> None:
         def clear() -> None:
-            self.db.execute("DELETE FROM files")
-            self.db.execute("DELETE FROM articles")
+            # Drop, not delete: a newer version may have a different schema.
+            for table in ("files", "articles", "snapshots"):
+                self.db.execute(f"DROP TABLE IF EXISTS {table}")
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self.db.execute(statement)
             self._set_meta("version", self.version())
             self._start_generation(int(self._meta("generation", "0")) + 1)
 
@@ -301,10 +325,7 @@ class Index:
 
     def _save_snapshots(self) -> None:
         """Runs once at the end of a refresh that changed anything (not per batch)."""
-        files = {
-            rel: (size, mtime)
-            for rel, size, mtime in self.db.execute("SELECT rel, size, mtime_ns FROM files")
-        }
+        files = {rel: (size, mtime) for rel, size, mtime in self._files_rows()}
         rows = self.db.execute(
             "SELECT id, text_offset, text_length FROM articles ORDER BY text_offset"
         ).fetchall()
@@ -314,6 +335,10 @@ class Index:
                 "INSERT OR REPLACE INTO snapshots VALUES (?, ?)", (name, marshal.dumps(value))
             )
         self._set_meta("snapshots_fresh", 1)
+
+    def _files_rows(self) -> Iterator[tuple[str, int, int]]:
+        for rel, size, mtime in self.db.execute("SELECT rel, size, mtime_ns FROM files"):
+            yield _dec(rel), size, mtime
 
     def _snapshot(self, name: str) -> object | None:
         """A saved snapshot, or None when a killed or running writer may have outdated it."""
@@ -325,13 +350,14 @@ class Index:
     def _delete(self, rels: list[str]) -> None:
         dead = 0
         for rel in rels:
+            key = _enc(rel)
             row = self.db.execute(
-                "SELECT text_length FROM articles WHERE rel = ?", (rel,)
+                "SELECT text_length FROM articles WHERE rel = ?", (key,)
             ).fetchone()
             if row:
                 dead += row[0] + 1
-            self.db.execute("DELETE FROM articles WHERE rel = ?", (rel,))
-            self.db.execute("DELETE FROM files WHERE rel = ?", (rel,))
+            self.db.execute("DELETE FROM articles WHERE rel = ?", (key,))
+            self.db.execute("DELETE FROM files WHERE rel = ?", (key,))
         self._set_meta("dead_bytes", int(self._meta("dead_bytes", "0")) + dead)
 
     def _parse_and_store(
@@ -369,15 +395,16 @@ class Index:
             handle.truncate(text_size)  # drop anything a killed writer left past the end
             handle.seek(text_size)
             for row in rows:
+                key = _enc(row.rel)
                 old = self.db.execute(
-                    "SELECT text_length FROM articles WHERE rel = ?", (row.rel,)
+                    "SELECT text_length FROM articles WHERE rel = ?", (key,)
                 ).fetchone()
                 if old:
                     dead += old[0] + 1
-                self.db.execute("DELETE FROM articles WHERE rel = ?", (row.rel,))
+                self.db.execute("DELETE FROM articles WHERE rel = ?", (key,))
                 self.db.execute(
                     "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
-                    (row.rel, row.size, row.mtime_ns, row.status, _problem_list(row.problems)),
+                    (key, row.size, row.mtime_ns, row.status, _problem_list(row.problems)),
                 )
                 article = row.article
                 if article is None:
@@ -385,11 +412,11 @@ class Index:
                 handle.write(row.normalized)
                 handle.write(b"\x00")
                 self.db.execute(
-                    "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         article.id,
-                        row.rel,
-                        article.path,
+                        key,
+                        _enc(article.path),
                         article.title,
                         article.url,
                         article.outlet,
@@ -399,7 +426,8 @@ class Index:
                         article.archived_at.isoformat() if article.archived_at else None,
                         article.char_count,
                         article.size_bytes,
-                        json.dumps(article.to_dict(), ensure_ascii=False),
+                        article.encoding,
+                        _enc(json.dumps(article.to_dict(), ensure_ascii=False)),
                         text_size,
                         len(row.normalized),
                     ),
@@ -440,9 +468,39 @@ class Index:
 
     def problems(self) -> list[Problem]:
         found: list[Problem] = []
-        for (encoded,) in self.db.execute("SELECT problems FROM files WHERE problems != '[]'"):
-            found.extend(Problem(*item) for item in json.loads(encoded))
+        for (encoded,) in self.db.execute(
+            "SELECT problems FROM files WHERE status != 'article' OR length(problems) > 2"
+        ):
+            found.extend(Problem(*item) for item in json.loads(_dec(encoded)))
         return found
+
+    def known_files(self) -> list[SourceFile]:
+        """The files as of the last refresh (no scan): for finding ARTICLE quickly."""
+        known = self._snapshot("files")
+        if not isinstance(known, dict):
+            known = {rel: (size, mtime) for rel, size, mtime in self._files_rows()}
+        root = str(self.root)
+        return [
+            SourceFile(os.path.join(root, rel), rel, size, mtime)
+            for rel, (size, mtime) in known.items()
+        ]
+
+    def facts(self) -> list[FileFacts]:
+        from newscli.check import FileFacts
+
+        return [
+            FileFacts(_dec(path), url, encoding, source, chars)
+            for path, url, encoding, source, chars in self.db.execute(
+                "SELECT path, url, encoding, published_source, chars FROM articles"
+            )
+        ]
+
+    def ignored(self) -> list[str]:
+        root = str(self.root)
+        return [
+            os.path.join(root, _dec(rel))
+            for (rel,) in self.db.execute("SELECT rel FROM files WHERE status = 'ignored'")
+        ]
 
     def summaries(self, limit: int | None = None, ids: list[str] | None = None) -> list[Article]:
         """Articles without their bodies, newest first (for list, -l, -c)."""
@@ -474,7 +532,7 @@ class Index:
             for article_id, data in self.db.execute(
                 f"SELECT id, data FROM articles WHERE id IN ({marks})", part
             ):
-                article = Article.from_dict(json.loads(data))
+                article = Article.from_dict(json.loads(_dec(data)))
                 article.id = article_id
                 found[article_id] = article
         return found
@@ -531,7 +589,7 @@ def _summary(row: tuple) -> Article:  # type: ignore[type-arg]
     (article_id, path, title, url, outlet, author, published, source, archived, chars, size) = row
     return Article(
         id=article_id,
-        path=path,
+        path=_dec(path),
         title=title,
         url=url,
         outlet=outlet,

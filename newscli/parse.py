@@ -40,7 +40,7 @@ def parse_article(
     article.archived_at = header.archived_at
     article.url = front.get_str("from") or header.url
     article.title = _one_line(front.get_str("title") or header.title)
-    if not article.title:
+    if not article.title and not any("title" in p.reason for p in problems):
         problems.append(Problem(path, "no title found", "layout"))
     tags = front.get_list("tags")
     categories = front.get_list("categories")
@@ -192,6 +192,8 @@ def split_header(text: str, path: str, problems: list[Problem]) -> tuple[Header,
         index += 1
     else:
         problems.append(Problem(path, "no <!--epoch-ms--> archive timestamp line", "layout"))
+    while index < len(lines) and not lines[index].strip():
+        index += 1
     # The title line; a separator straight away means there is none.
     if index < len(lines) and not _SEPARATOR.match(lines[index]):
         title_line = lines[index].strip()
@@ -463,9 +465,10 @@ class _Walker:
 
     def try_date_line(self, node: object) -> bool:
         """The body's first line: <div><i>[author<br>]2022-08-15T01:22:34.484Z</i></div>."""
-        italic = node.css_first("i")  # type: ignore[attr-defined]
-        if italic is None or _text_of(node).strip() != _text_of(italic).strip():
+        kids = _element_children(node)  # direct children only: deep trees stay linear
+        if len(kids) != 1 or kids[0].tag != "i":  # type: ignore[attr-defined]
             return False
+        italic = kids[0]
         text = _text_of(italic, br="\n").strip()
         match = _DATE_LINE.match(text)
         if match is None:
@@ -481,10 +484,10 @@ class _Walker:
     def try_gallery(self, node: object) -> bool:
         """DW picture galleries: <div><img …><b>label</b>：text</div>."""
         first = _first_element(node)
-        bold = node.css_first("b")  # type: ignore[attr-defined]
-        if first is None or first.tag != "img" or bold is None:
+        if first is None or first.tag != "img":
             return False
-        if bold.parent is None or bold.parent.mem_id != node.mem_id:  # type: ignore[attr-defined]
+        bold = next((kid for kid in _element_children(node) if kid.tag == "b"), None)  # type: ignore[attr-defined]
+        if bold is None:
             return False
         label = _SPACES.sub(" ", _text_of(bold)).strip()
         full = _clean(_text_of(node, br="\n"))

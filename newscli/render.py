@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderResult
@@ -20,10 +21,13 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from newscli.article import Article, BlockKind
+from newscli.article import Article, BlockKind, short_id
 from newscli.chinese import convert_for_display
 from newscli.search import ArticleHits, snippet
 from newscli.textsafe import display_path, safe, safe_line
+
+if TYPE_CHECKING:
+    from newscli.check import CheckReport
 
 _CJK_CHAR = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff"
 _TOKEN = re.compile(rf"\s+|[{_CJK_CHAR}]|[^\s{_CJK_CHAR}]+")
@@ -141,7 +145,7 @@ def articles_table(articles: Iterable[Article], width: int) -> Table:
     """One line per article; the title gets the width the other columns leave, cut with '…'."""
     rows = [
         (
-            article.id,
+            short_id(article.id),
             short_date(article),
             safe_line(article.outlet),
             safe_line(article.title),
@@ -187,7 +191,7 @@ def list_tsv(articles: Iterable[Article]) -> Iterator[str]:
     for article in articles:
         yield tsv_line(
             [
-                article.id,
+                short_id(article.id),
                 short_date(article),
                 article.outlet,
                 article.title,
@@ -222,7 +226,10 @@ def article_view(article: Article, script: str = "original") -> Group:
         )
     if article.url:
         parts.append(CJKText(Text(safe_line(article.url), style="dim underline")))
-    parts.append(Text(f"id {article.id}  ·  {display_path(article.path)}", style="dim"))
+    location = f"id {article.id}  ·  {display_path(article.path)}"
+    if not article.encoding.startswith("utf-8"):
+        location += f"  ·  encoding {article.encoding}"
+    parts.append(Text(location, style="dim"))
     parts.append(Rule(style="dim"))
     for block in article.blocks:
         text = convert(block.text)
@@ -262,7 +269,7 @@ def article_view(article: Article, script: str = "original") -> Group:
 def hits_header(result: ArticleHits) -> Text:
     article = result.article
     header = Text()
-    header.append(article.id, style="cyan")
+    header.append(short_id(article.id), style="cyan")
     header.append("  " + short_date(article) + "  ")
     if article.outlet:
         header.append(safe_line(article.outlet) + "  ", style="dim")
@@ -294,7 +301,7 @@ def search_result_view(result: ArticleHits, context: int) -> Group:
 def search_result_lines(result: ArticleHits, context: int) -> Iterator[str]:
     """The same, as plain lines for a pipe: header, then one tab-indented line per hit."""
     article = result.article
-    yield tsv_line([article.id, short_date(article), article.title])
+    yield tsv_line([short_id(article.id), short_date(article), article.title])
     text = article.text
     for index in range(len(result.hits)):
         yield "\t" + safe_line(hit_snippet_text(text, result, index, context).plain)
@@ -344,3 +351,45 @@ def index_progress() -> Iterator[Callable[[int, int], None]]:
     finally:
         if task is not None:
             progress.stop()
+
+
+# --- check ----------------------------------------------------------------------------------
+
+
+def check_lines(report: CheckReport, shown: int = 20) -> Iterator[str]:
+    """The check report as plain lines: counts first, then each list (long ones cut)."""
+
+    def listing(paths: list[str]) -> Iterator[str]:
+        for path in sorted(paths)[:shown]:
+            yield "    " + display_path(path)
+        if len(paths) > shown:
+            yield f"    … {len(paths) - shown} more (--json lists all)"
+
+    yield (
+        f"{display_path(report.root)}: {report.files:,} files, {report.articles:,} articles, "
+        f"{len(report.ignored):,} ignored (not articles)"
+    )
+    yield f"problems: {len(report.problems):,}"
+    for kind, problems in report.problems_by_kind().items():
+        yield f"  {kind} ({len(problems):,})"
+        for problem in problems:
+            yield f"    {display_path(problem.path)}: {safe_line(problem.reason)}"
+    encodings = ", ".join(f"{name} {count:,}" for name, count in report.encodings.most_common())
+    yield f"encodings: {encodings or '-'}"
+    for path, encoding in sorted(report.legacy_encoded)[:shown]:
+        yield f"    {display_path(path)}: {encoding}"
+    sources = ", ".join(
+        f"{name.replace('_', ' ')} {count:,}" for name, count in report.date_sources.most_common()
+    )
+    yield f"published date from: {sources or '-'}"
+    yield f"no published date: {len(report.undated):,}"
+    yield from listing(report.undated)
+    yield f"no body text: {len(report.empty):,}"
+    yield from listing(report.empty)
+    yield f"urls in several files: {len(report.duplicates):,}"
+    for url, paths in sorted(report.duplicates.items())[:shown]:
+        yield f"  {safe_line(url)}"
+        yield from listing(paths)
+    if report.ignored:
+        yield f"ignored: {len(report.ignored):,}"
+        yield from listing(report.ignored)

@@ -5,11 +5,23 @@ Both paths give the same answers (tests compare them); the index only makes them
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from newscli.article import Article, Problem
-from newscli.corpus import Corpus, load_articles, newest_first
-from newscli.index import Index, Progress, RefreshStats, open_index
+from newscli.corpus import (
+    ArticleNotFound,
+    Corpus,
+    SourceFile,
+    find_source,
+    load_articles,
+    load_corpus,
+    newest_first,
+    source_for_path,
+)
+from newscli.index import Index, IndexUnavailable, Progress, RefreshStats, open_index
 from newscli.search import ArticleHits, Matcher, search
 
 
@@ -68,3 +80,35 @@ def open_store(
     if outcome.index is not None:
         store.problems = list(corpus.scan_problems) + outcome.index.problems()
     return store
+
+
+def locate(root: Path, name: str) -> tuple[SourceFile, Corpus | None]:
+    """Find ARTICLE cheaply: a path needs no look-up, an id or stem is looked up in the
+    index as last refreshed, and only when that fails (or is stale) is the folder scanned.
+    Returns the file and the scanned corpus, if a scan was needed."""
+    direct = source_for_path(root, name)
+    if direct is not None:
+        return direct, None
+    known = _indexed_files(root)
+    if known:
+        try:
+            found = find_source(Corpus(root, known, []), name)
+            if os.path.isfile(found.path):
+                return found, None
+        except ArticleNotFound:
+            pass  # maybe a file the index has not seen yet
+    corpus = load_corpus(root)
+    return find_source(corpus, name), corpus
+
+
+def _indexed_files(root: Path) -> list[SourceFile]:
+    try:
+        index = Index(root)
+    except IndexUnavailable:
+        return []
+    try:
+        return index.known_files()
+    except sqlite3.Error:
+        return []
+    finally:
+        index.close()

@@ -24,8 +24,8 @@ def test_list_piped_is_tsv_newest_first() -> None:
     result = run("list")
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [
-        "1f76ed445f\t2024-06-19\t德国之声\t普京会金正恩 朝俄签订防卫互助协定\t1068",
-        "9d95d4841f\t2022-08-15\t德国之声\t朝鮮官媒：普京致函金正恩 稱將擴大雙邊關係\t1786",
+        "dc6d1d42a4\t2024-06-19\t德国之声\t普京会金正恩 朝俄签订防卫互助协定\t1068",
+        "38cea08e8c\t2022-08-15\t德国之声\t朝鮮官媒：普京致函金正恩 稱將擴大雙邊關係\t1786",
     ]
 
 
@@ -35,7 +35,7 @@ def test_list_limit_and_table(monkeypatch: pytest.MonkeyPatch) -> None:
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["id", "published", "outlet", "title", "chars"]
     assert lines[1].startswith(
-        "1f76ed445f  2024-06-19  德国之声  普京会金正恩 朝俄签订防卫互助协定"
+        "dc6d1d42a4  2024-06-19  德国之声  普京会金正恩 朝俄签订防卫互助协定"
     )
     assert lines[1].endswith("1,068")
 
@@ -82,12 +82,12 @@ def test_show_terminal_wraps_chinese(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_show_script_conversion() -> None:
     result = run("show", "000", "--script", "simplified")
     assert result.stdout.splitlines()[0] == "朝鲜官媒：普京致函金正恩 称将扩大双边关系"
-    result = run("show", "1f76", "-s", "traditional")
+    result = run("show", "dc6d", "-s", "traditional")
     assert result.stdout.splitlines()[0] == "普京會金正恩 朝俄簽訂防衛互助協定"
 
 
 @pytest.mark.parametrize(
-    "name", ["000", "000_a72835dd61d86983", "9d95d4841f", "9d95", "seeds/000_a72835dd61d86983.txt"]
+    "name", ["000", "000_a72835dd61d86983", "38cea08e8c", "38ce", "seeds/000_a72835dd61d86983.txt"]
 )
 def test_article_names(name: str) -> None:
     result = run("show", name)
@@ -113,7 +113,7 @@ def test_search_output_and_exit_codes() -> None:
     result = run("search", "雙邊關係")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == "9d95d4841f\t2022-08-15\t朝鮮官媒：普京致函金正恩 稱將擴大雙邊關係"
+    assert lines[0] == "38cea08e8c\t2022-08-15\t朝鮮官媒：普京致函金正恩 稱將擴大雙邊關係"
     assert len(lines) == 4  # header + title hit + two body hits
     assert "…正恩的信中說，俄羅斯與朝鮮要「以共同的努力擴大全面和建設性的雙邊關係」。" in lines[2]
     assert run("search", "不存在的词").exit_code == 1
@@ -122,11 +122,11 @@ def test_search_output_and_exit_codes() -> None:
 
 
 def test_search_count_and_ids() -> None:
-    assert run("search", "金正恩", "-l").stdout.splitlines() == ["1f76ed445f", "9d95d4841f"]
+    assert run("search", "金正恩", "-l").stdout.splitlines() == ["dc6d1d42a4", "38cea08e8c"]
     counts = [line.split("\t")[:2] for line in run("search", "金正恩", "-c").stdout.splitlines()]
-    assert counts == [["1f76ed445f", "11"], ["9d95d4841f", "22"]]  # as `grep -o` counts
-    assert run("search", "kcna", "-i", "-l").stdout.split() == ["9d95d4841f"]
-    assert run("search", "防[衛卫]互助", "--regex", "-l").stdout.split() == ["1f76ed445f"]
+    assert counts == [["dc6d1d42a4", "11"], ["38cea08e8c", "22"]]  # as `grep -o` counts
+    assert run("search", "kcna", "-i", "-l").stdout.split() == ["38cea08e8c"]
+    assert run("search", "防[衛卫]互助", "--regex", "-l").stdout.split() == ["dc6d1d42a4"]
 
 
 def test_search_terminal_highlights_original_text(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -155,7 +155,8 @@ def test_convert_formats(tmp_path: Path) -> None:
 
 
 def test_convert_output_file_never_overwrites(tmp_path: Path) -> None:
-    target = tmp_path / "a.txt"
+    (tmp_path / "out").mkdir()
+    target = tmp_path / "out" / "a.txt"
     assert run("convert", "000", "-o", str(target)).exit_code == 0
     first = target.read_text(encoding="utf-8")
     target.write_text("mine", encoding="utf-8")
@@ -164,7 +165,7 @@ def test_convert_output_file_never_overwrites(tmp_path: Path) -> None:
     assert target.read_text(encoding="utf-8") == "mine"
     assert run("convert", "000", "-o", str(target), "--force").exit_code == 0
     assert target.read_text(encoding="utf-8") == first
-    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]  # no temporary files left
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["a.txt"]  # no temporary files left
 
 
 def test_bad_flag_and_version() -> None:

@@ -73,19 +73,22 @@ def _ids(corpus: Path, query: str) -> list[str]:
 
 
 def test_freshness_add_edit_delete_rename(seeds_copy: Path) -> None:
-    assert _ids(seeds_copy, "防卫互助协定") == ["1f76ed445f"]
+    assert _ids(seeds_copy, "防卫互助协定") == ["dc6d1d42a4"]
     first = seeds_copy / "000_a72835dd61d86983.txt"
     second = seeds_copy / "002_7f245f662d01c087.txt"
     # add
     extra = seeds_copy / "sub" / "new.txt"
     extra.parent.mkdir()
-    extra.write_text("<!--1700000000000-->\n[新文章](https://x.org/1)\n------\n<p>防卫互助协定全文</p>", encoding="utf-8")
+    extra.write_text(
+        "<!--1700000000000-->\n[新文章](https://x.org/1)\n------\n<p>防卫互助协定全文</p>",
+        encoding="utf-8",
+    )
     assert len(_ids(seeds_copy, "防卫互助协定")) == 2
     # edit in place, keeping the size: mtime alone must be enough
     text = first.read_text(encoding="utf-8")
     first.write_text(text.replace("雙邊關係", "三邊關係"), encoding="utf-8")
     os.utime(first, ns=(first.stat().st_atime_ns, first.stat().st_mtime_ns + 10**9))
-    assert _ids(seeds_copy, "三边关系") == ["9d95d4841f"]
+    assert _ids(seeds_copy, "三边关系") == ["38cea08e8c"]
     # delete
     second.unlink()
     assert len(_ids(seeds_copy, "防卫互助协定")) == 1
@@ -116,26 +119,28 @@ def test_index_lives_in_the_cache_not_the_corpus(seeds_copy: Path, tmp_path: Pat
     assert (index_dir_for(seeds_copy) / "index.sqlite").exists()
 
 
-def test_unwritable_cache_falls_back_with_one_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unwritable_cache_falls_back_with_one_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
     monkeypatch.setenv("NEWSCLI_CACHE_DIR", str(blocker))
     result = runner.invoke(cli.app, ["search", "-l", "金正恩"])
     assert result.exit_code == 0
-    assert result.stdout.split() == ["1f76ed445f", "9d95d4841f"]
+    assert result.stdout.split() == ["dc6d1d42a4", "38cea08e8c"]
     warnings = result.stderr.splitlines()
     assert len(warnings) == 1 and "working without the index" in warnings[0]
 
 
 def test_corrupted_database_is_rebuilt_with_one_warning(seeds_copy: Path) -> None:
-    assert _ids(seeds_copy, "金正恩") == ["1f76ed445f", "9d95d4841f"]
+    assert _ids(seeds_copy, "金正恩") == ["dc6d1d42a4", "38cea08e8c"]
     database = index_dir_for(seeds_copy) / "index.sqlite"
     for suffix in ("-wal", "-shm"):
         Path(str(database) + suffix).unlink(missing_ok=True)
     database.write_bytes(b"this is not a database" * 100)
     result = runner.invoke(cli.app, ["search", "-l", "金正恩", "--corpus", str(seeds_copy)])
     assert result.exit_code == 0
-    assert result.stdout.split() == ["1f76ed445f", "9d95d4841f"]
+    assert result.stdout.split() == ["dc6d1d42a4", "38cea08e8c"]
     assert len(result.stderr.splitlines()) == 1 and "damaged" in result.stderr
     with sqlite3.connect(database) as db:
         assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
@@ -177,7 +182,9 @@ def test_killed_build_continues(corpus_slice: Path, tmp_path: Path) -> None:
 def test_two_processes_at_once(corpus_slice: Path) -> None:
     command = [sys.executable, "-m", "newscli", "list", "--corpus", str(corpus_slice)]
     processes = [
-        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ.copy())
+        subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ.copy()
+        )
         for _ in range(3)
     ]
     outputs = [process.communicate(timeout=120) for process in processes]
@@ -188,4 +195,7 @@ def test_two_processes_at_once(corpus_slice: Path) -> None:
 
 def test_seeds_via_index_and_without(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(SEEDS.parent.parent)
-    assert runner.invoke(cli.app, ["list"]).stdout == runner.invoke(cli.app, ["list", "--no-index"]).stdout
+    assert (
+        runner.invoke(cli.app, ["list"]).stdout
+        == runner.invoke(cli.app, ["list", "--no-index"]).stdout
+    )
