@@ -84,6 +84,7 @@ class Article:
     blocks: list[Block] = field(default_factory=list)
     encoding: str = "utf-8"
     size_bytes: int = 0
+    script: str = "other"  # traditional | simplified | mixed | other (see chinese.detect_script)
     # Set when the article comes from the index without its blocks (list, stats).
     stored_chars: int | None = field(default=None, repr=False, compare=False)
 
@@ -121,6 +122,7 @@ class Article:
             "encoding": self.encoding,
             "size_bytes": self.size_bytes,
             "chars": self.char_count,
+            "script": self.script,
             "blocks": [block.to_dict() for block in self.blocks],
             "text": self.body_text,
         }
@@ -144,6 +146,7 @@ class Article:
             blocks=[Block.from_dict(block) for block in data.get("blocks", [])],
             encoding=data.get("encoding", "utf-8"),
             size_bytes=data.get("size_bytes", 0),
+            script=data.get("script", "other"),
         )
 
 

@@ -140,3 +140,46 @@ def convert_for_display(text: str, script: str) -> str:
     if config == "t2s":
         return to_simplified(text)
     return str(_converter(config).convert(text))
+
+
+SCRIPTS = ("traditional", "simplified", "mixed", "other")
+# Fewer script-specific characters than this, and a text is not called Chinese either way.
+_MIN_SIGNAL = 5
+# A text is one script when at least this share of its script-specific characters is.
+_DOMINANT = 0.9
+
+
+@lru_cache(maxsize=1)
+def _script_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Characters only Traditional text uses (t2s changes them) and only Simplified (s2t)."""
+    table = _t2s().table
+    traditional = [chr(code) for code, target in enumerate(table) if code != target]
+    s2t: Any = _converter("s2t")
+    s2t._init_dict()
+    simplified = [
+        key
+        for group in s2t._dict_chain_data
+        for (_, _, mapping) in group
+        for key, value in mapping.items()
+        if len(key) == 1 and value.split(" ")[0] != key
+    ]
+
+    def char_class(chars: list[str]) -> re.Pattern[str]:
+        return re.compile("[" + "".join(re.escape(c) for c in sorted(set(chars))) + "]")
+
+    return char_class(traditional), char_class(simplified)
+
+
+def detect_script(text: str) -> str:
+    """traditional, simplified, mixed, or other (too little Chinese to tell)."""
+    traditional_re, simplified_re = _script_patterns()
+    traditional = len(traditional_re.findall(text))
+    simplified = len(simplified_re.findall(text))
+    total = traditional + simplified
+    if total < _MIN_SIGNAL:
+        return "other"
+    if traditional >= total * _DOMINANT:
+        return "traditional"
+    if simplified >= total * _DOMINANT:
+        return "simplified"
+    return "mixed"

@@ -38,12 +38,6 @@ class Script(str, Enum):
     hongkong = "hongkong"
 
 
-class Format(str, Enum):
-    txt = "txt"
-    md = "md"
-    json = "json"
-
-
 CorpusOption = Annotated[
     Optional[str],  # noqa: UP045 - typer reads the annotation at run time
     typer.Option(
@@ -63,6 +57,15 @@ def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
         line = safe_line(line)
         print(line if line.startswith("  ") else f"newscli: {line}", file=sys.stderr)
     raise typer.Exit(code)
+
+
+_COLOR = {"mode": "auto"}  # set once per run by --color
+
+
+def _console(stderr: bool = False):  # type: ignore[no-untyped-def]
+    from newscli.render import make_console
+
+    return make_console(stderr=stderr, color=_COLOR["mode"])
 
 
 def _stdout_is_terminal() -> bool:
@@ -159,6 +162,73 @@ def _find_article(corpus: str | None, name: str):  # type: ignore[no-untyped-def
     return result.article
 
 
+class ScriptName(str, Enum):
+    traditional = "traditional"
+    simplified = "simplified"
+    mixed = "mixed"
+    other = "other"
+
+
+class ListSort(str, Enum):
+    published = "published"
+    archived = "archived"
+    title = "title"
+    outlet = "outlet"
+    size = "size"
+
+
+class RowFormat(str, Enum):
+    table = "table"
+    tsv = "tsv"
+    csv = "csv"
+    json = "json"
+    jsonl = "jsonl"
+    ids = "ids"
+
+
+SinceOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--since", help="Published on or after this day (YYYY-MM-DD, YYYY-MM, YYYY)."),
+]
+UntilOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--until", help="Published on or before this day (YYYY-MM-DD, YYYY-MM, YYYY)."),
+]
+OutletOption = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option("--outlet", help="Only this outlet (repeatable; 德國之聲 matches 德国之声)."),
+]
+TagOption = Annotated[
+    Optional[list[str]],  # noqa: UP045
+    typer.Option("--tag", help="Only articles with this front-matter tag (repeatable)."),
+]
+ScriptFilterOption = Annotated[
+    Optional[list[ScriptName]],  # noqa: UP045
+    typer.Option("--script", help="Only articles written in this script (repeatable)."),
+]
+
+
+def _filters(
+    since: str | None,
+    until: str | None,
+    outlet: list[str] | None,
+    script: list[ScriptName] | None,
+    tag: list[str] | None,
+):  # type: ignore[no-untyped-def]
+    from newscli.filters import Filters, parse_day
+
+    try:
+        return Filters(
+            since=parse_day(since) if since else None,
+            until=parse_day(until, end=True) if until else None,
+            outlets=tuple(outlet or ()),
+            scripts=tuple(item.value for item in script or ()),
+            tags=tuple(tag or ()),
+        )
+    except ValueError as error:
+        _fail(str(error))
+
+
 @app.command("list")
 def list_command(
     corpus: CorpusOption = None,
@@ -166,26 +236,67 @@ def list_command(
         Optional[int],  # noqa: UP045
         typer.Option("--limit", "-n", min=1, help="Show at most N articles."),
     ] = None,
+    sort: Annotated[
+        ListSort, typer.Option("--sort", help="Order by this field.")
+    ] = ListSort.published,
+    reverse: Annotated[bool, typer.Option("--reverse", help="Reverse the order.")] = False,
+    columns: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--columns",
+            help="Comma-separated: id, published, archived, outlet, title, chars, author, "
+            "script, tags, url, path, full_id, published_at.",
+        ),
+    ] = None,
+    row_format: Annotated[
+        Optional[RowFormat],  # noqa: UP045
+        typer.Option("--format", "-f", help="Default: table on a terminal, tsv when piped."),
+    ] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    outlet: OutletOption = None,
+    script: ScriptFilterOption = None,
+    tag: TagOption = None,
     no_index: NoIndexOption = False,
 ) -> None:
     """List articles, newest first: id, published date, outlet, title, characters.
 
     On a terminal this is a table; piped, one tab-separated line per article.
+    Dates sort newest first and sizes largest first; title and outlet sort A to Z.
 
-    Example: newscli list --corpus ~/waimei --limit 20
+    Example: newscli list --corpus ~/waimei --outlet 德國之聲 --since 2020-08 --limit 20
     """
-    from newscli.render import articles_table, list_tsv, make_console
+    from newscli.corpus import sort_articles
+    from newscli.rows import parse_columns
 
+    try:
+        chosen = parse_columns(columns)
+    except ValueError as error:
+        _fail(str(error))
+    filters = _filters(since, until, outlet, script, tag)
+    plain = sort is ListSort.published and not reverse and not filters.active
     with _store(corpus, no_index) as store:
-        articles = store.summaries(limit)
-        if not articles and not store.problems:
+        if plain:
+            articles = store.summaries(limit)
+        else:
+            articles = sort_articles(filters.apply(store.summaries()), sort.value, reverse)[:limit]
+        if not articles and not store.problems and not filters.active:
             _err(f"no articles in {store.corpus.root}")
-    if _stdout_is_terminal():
-        console = make_console()
-        console.print(articles_table(articles, console.width))
-    else:
-        for line in list_tsv(articles):
-            print(line)
+    _print_rows(articles, chosen, row_format)
+
+
+def _print_rows(articles: list, columns: tuple[str, ...], row_format: RowFormat | None) -> None:  # type: ignore[type-arg]
+    from newscli.rows import text_lines
+
+    form = row_format.value if row_format else ("table" if _stdout_is_terminal() else "tsv")
+    if form == "table":
+        from newscli.render import articles_table
+
+        console = _console()
+        console.print(articles_table(articles, console.width, columns))
+        return
+    for line in text_lines(articles, columns, form):
+        print(line)
 
 
 @app.command()
@@ -204,13 +315,13 @@ def show(
     Example: newscli show 000 --script simplified
     """
     from newscli.export import to_txt
-    from newscli.render import article_view, make_console
+    from newscli.render import article_view
 
     found = _find_article(corpus, article)
     if not _stdout_is_terminal():
         sys.stdout.write(to_txt(found, script.value))
         return
-    console = make_console()
+    console = _console()
     view = article_view(found, script.value)
     if pager and len(console.render_lines(view, pad=False)) > console.height:
         os.environ.setdefault("LESS", "-FRX")
@@ -220,64 +331,146 @@ def show(
         console.print(view)
 
 
+class Scope(str, Enum):
+    all = "all"
+    title = "title"
+    body = "body"
+
+
+class HitSort(str, Enum):
+    published = "published"
+    hits = "hits"
+
+
 @app.command()
 def search(
-    query: Annotated[str, typer.Argument(help="Text to find; Traditional or Simplified.")],
+    query: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Argument(help="Text to find, in either script. Optional when -e is given."),
+    ] = None,
     corpus: CorpusOption = None,
+    patterns: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--regexp", "-e", help="A pattern to find (repeatable: any of them matches)."),
+    ] = None,
+    all_terms: Annotated[
+        bool, typer.Option("--all-terms", help="Every pattern must occur in the article.")
+    ] = False,
+    exclude: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--not", help="Leave out articles where this occurs (repeatable)."),
+    ] = None,
     ignore_case: Annotated[
         bool, typer.Option("--ignore-case", "-i", help="Ignore Latin letter case.")
     ] = False,
+    regex: Annotated[
+        bool, typer.Option("--regex", "-r", help="Patterns are Python regular expressions.")
+    ] = False,
+    scope: Annotated[
+        Scope, typer.Option("--in", help="Search the title, the body, or all.")
+    ] = Scope.all,
     count: Annotated[bool, typer.Option("--count", "-c", help="Print hits per article.")] = False,
     files_with_matches: Annotated[
         bool, typer.Option("--files-with-matches", "-l", help="Print only article ids.")
     ] = False,
-    regex: Annotated[
-        bool, typer.Option("--regex", "-r", help="QUERY is a Python regular expression.")
+    context: Annotated[
+        int, typer.Option("--context", "-C", min=0, help="Characters of context either side.")
+    ] = 30,
+    max_count: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--max-count", "-m", min=1, help="At most N hits per article."),
+    ] = None,
+    sort: Annotated[
+        HitSort, typer.Option("--sort", help="Newest first, or most hits first.")
+    ] = HitSort.published,
+    max_results: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--max-results", min=1, help="At most N articles."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="JSON Lines events: begin, match, end, summary.")
     ] = False,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    outlet: OutletOption = None,
+    script: ScriptFilterOption = None,
+    tag: TagOption = None,
     no_index: NoIndexOption = False,
 ) -> None:
     """Search titles and bodies; a query in either script finds both (双边 finds 雙邊).
 
     Exit status as grep: 0 when something matched, 1 when nothing did, 2 on error.
 
-    Example: newscli search 双边关系 --corpus ~/waimei -c
+    Example: newscli search 双边关系 --corpus ~/waimei --since 2020-08 -c
+    Example: newscli search -e 普京 -e 普丁 --all-terms --not 乌克兰 --in title
     """
-    from newscli.article import short_id
-    from newscli.render import tsv_line
-    from newscli.search import Matcher, QueryError
+    import time
 
+    from newscli.search import Matcher, Query, QueryError
+
+    started = time.perf_counter()
+    texts = ([query] if query is not None else []) + list(patterns or [])
+    if not texts:
+        _fail("give a QUERY or at least one -e PATTERN")
+    filters = _filters(since, until, outlet, script, tag)
     try:
-        matcher = Matcher(query, regex=regex, ignore_case=ignore_case)
+        built = Query(
+            tuple(Matcher(t, regex=regex, ignore_case=ignore_case) for t in texts),
+            all_terms=all_terms,
+            exclude=tuple(Matcher(t, regex=regex, ignore_case=ignore_case) for t in exclude or []),
+            scope=scope.value,
+            max_hits=max_count,
+        )
     except QueryError as error:
         _fail(str(error))
     with _store(corpus, no_index) as store:
-        if count or files_with_matches:
-            counts = store.search_counts(matcher)
-            for article, hits in counts:
-                if files_with_matches:
-                    print(short_id(article.id))
-                else:
-                    print(tsv_line([short_id(article.id), str(hits), article.title]))
-            found = bool(counts)
+        if (count or files_with_matches) and not as_json:
+            counted = store.search_counts(built, filters)
+            if sort is HitSort.hits:
+                counted.sort(key=lambda pair: -pair[1])
+            counted = counted[:max_results]
+            _print_counts(counted, ids_only=files_with_matches)
+            found = bool(counted)
         else:
-            results = store.search(matcher)
-            _print_hits(results)
+            outcome = store.search(built, filters)
+            results = outcome.results
+            if sort is HitSort.hits:
+                results.sort(key=lambda result: -len(result.hits))
+            results = results[:max_results]
+            if as_json:
+                from newscli.render import search_json_lines
+
+                elapsed = time.perf_counter() - started
+                for line in search_json_lines(results, context, outcome.searched, elapsed):
+                    print(line)
+            else:
+                _print_hits(results, context)
             found = bool(results)
     if not found:
         raise typer.Exit(EXIT_NO_MATCH)
 
 
-def _print_hits(results: list[ArticleHits]) -> None:
-    from newscli.render import make_console, search_result_lines, search_result_view
-    from newscli.search import DEFAULT_CONTEXT
+def _print_counts(counted: list, *, ids_only: bool) -> None:  # type: ignore[type-arg]
+    from newscli.article import short_id
+    from newscli.render import tsv_line
+
+    for article, hits in counted:
+        if ids_only:
+            print(short_id(article.id))
+        else:
+            print(tsv_line([short_id(article.id), str(hits), article.title]))
+
+
+def _print_hits(results: list[ArticleHits], context: int) -> None:
+    from newscli.render import search_result_lines, search_result_view
 
     if _stdout_is_terminal():
-        console = make_console()
+        console = _console()
         for result in results:
-            console.print(search_result_view(result, DEFAULT_CONTEXT))
+            console.print(search_result_view(result, context))
     else:
         for result in results:
-            for line in search_result_lines(result, DEFAULT_CONTEXT):
+            for line in search_result_lines(result, context):
                 print(line)
 
 
@@ -320,35 +513,156 @@ def index_command(
     )
 
 
+class ExportFormat(str, Enum):
+    txt = "txt"
+    md = "md"
+    json = "json"
+    jsonl = "jsonl"
+
+
 @app.command()
 def convert(
-    article: Annotated[str, typer.Argument(help="Path, file name stem, id, or a unique prefix.")],
-    to: Annotated[Format, typer.Option("--to", "-t", help="Output format.")] = Format.txt,
+    articles: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Argument(help="Paths, file name stems, ids, or unique prefixes."),
+    ] = None,
+    to: Annotated[
+        ExportFormat, typer.Option("--to", "-t", help="Output format.")
+    ] = ExportFormat.txt,
     output: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option("--output", "-o", help="Write to this file instead of stdout."),
     ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", "-f", help="Overwrite an existing file.")
+    out_dir: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--out-dir", "-d", help="Write one file per article into this folder."),
+    ] = None,
+    export_all: Annotated[
+        bool, typer.Option("--all", help="Every article (that the filters keep).")
     ] = False,
+    force: Annotated[bool, typer.Option("--force", "-f", help="Overwrite existing files.")] = False,
+    script: Annotated[
+        Script, typer.Option("--script", "-s", help="Convert the exported text with OpenCC.")
+    ] = Script.original,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    outlet: OutletOption = None,
+    source_script: Annotated[
+        Optional[list[ScriptName]],  # noqa: UP045
+        typer.Option(
+            "--source-script",
+            help="Only articles written in this script (repeatable; --script here converts).",
+        ),
+    ] = None,
+    tag: TagOption = None,
     corpus: CorpusOption = None,
+    no_index: NoIndexOption = False,
 ) -> None:
-    """Export one article as clean text (txt), Markdown (md) or the full model (json).
+    """Export articles as clean text (txt), Markdown (md), the full model (json), or
+    JSON Lines (jsonl, one article per line: the hand-off to DuckDB, Spark, pandas).
+
+    One article goes to stdout or -o FILE. Several (or --all) go to --out-dir DIR as one
+    file each, or with --to jsonl to stdout or -o. Existing files are never overwritten
+    without --force.
 
     Example: newscli convert 000 --to md -o article.md
+    Example: newscli convert --all --outlet 德国之声 --to jsonl -o dw.jsonl --corpus ~/waimei
     """
     from newscli.export import RENDERERS
-    from newscli.output import OutputError, write_text
 
-    found = _find_article(corpus, article)
-    text = RENDERERS[to.value](found, "original")
+    names = list(articles or [])
+    if export_all and names:
+        _fail("give ARTICLEs or --all, not both")
+    if not export_all and not names:
+        _fail("give at least one ARTICLE, or --all")
+    filters = _filters(since, until, outlet, source_script, tag)
+    if export_all:
+        selected = _all_articles(corpus, no_index, filters)
+    else:
+        selected = filters.apply([_find_article(corpus, name) for name in names])
+    render = RENDERERS[to.value]
+    if out_dir is not None:
+        _export_to_folder(selected, out_dir, to.value, script.value, force)
+        return
+    if len(selected) != 1 and to is not ExportFormat.jsonl:
+        _fail("several articles need --out-dir DIR, or --to jsonl")
+    text = "".join(render(article, script.value) for article in selected)
     if output is None or output == "-":
         sys.stdout.write(text)
         return
+    from newscli.output import OutputError, write_text
+
     try:
         write_text(output, text, force=force)
     except OutputError as error:
         _fail(str(error))
+
+
+def _all_articles(corpus: str | None, no_index: bool, filters: object) -> list:  # type: ignore[type-arg]
+    with _store(corpus, no_index) as store:
+        return store.full_articles(filters)  # type: ignore[arg-type]
+
+
+def _export_to_folder(selected: list, folder: str, form: str, script: str, force: bool) -> None:  # type: ignore[type-arg]
+    from pathlib import Path
+
+    from newscli.article import short_id
+    from newscli.export import RENDERERS
+    from newscli.output import OutputError, export_name, write_text
+
+    target = Path(folder).expanduser()
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        _fail(f"{target}: cannot create the folder: {error.strerror or error}")
+    extension = "json" if form == "jsonl" else form
+    prefixes = [short_id(article.id) for article in selected]
+    skipped = written = 0
+    for article in selected:
+        full = prefixes.count(short_id(article.id)) > 1  # two ids sharing ten digits
+        path = target / export_name(article, extension, full_id=full)
+        render = RENDERERS["json" if form == "jsonl" else form]
+        try:
+            write_text(path, render(article, script), force=force)
+            written += 1
+        except OutputError as error:
+            _err(f"warning: {error}")
+            skipped += 1
+    print(f"{written} written to {target}" + (f", {skipped} skipped" if skipped else ""))
+    if skipped:
+        raise typer.Exit(EXIT_NO_MATCH)
+
+
+@app.command()
+def stats(
+    corpus: CorpusOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object, for machines.")] = False,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    outlet: OutletOption = None,
+    script: ScriptFilterOption = None,
+    tag: TagOption = None,
+    no_index: NoIndexOption = False,
+) -> None:
+    """Articles per outlet, a monthly timeline, the share of each script, the date range,
+    total characters, and the largest and smallest articles.
+
+    Example: newscli stats --corpus ~/waimei --since 2020-08 --outlet BBC
+    """
+    from newscli.stats import compute
+
+    filters = _filters(since, until, outlet, script, tag)
+    with _store(corpus, no_index) as store:
+        computed = compute(filters.apply(store.summaries()))
+    if as_json:
+        from newscli.export import dumps
+
+        print(dumps(computed.to_dict(), indent=2))
+        return
+    from newscli.render import stats_view
+
+    console = _console()
+    console.print(stats_view(computed, console.width))
 
 
 @app.command()
@@ -395,6 +709,12 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
+class ColorMode(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
 @app.callback()
 def _root(
     version: Annotated[
@@ -403,11 +723,20 @@ def _root(
             "--version", callback=_version_callback, is_eager=True, help="Print the version."
         ),
     ] = False,
+    color: Annotated[
+        ColorMode,
+        typer.Option(
+            "--color", help="Colour: auto (on a terminal), always, never. NO_COLOR is honoured."
+        ),
+    ] = ColorMode.auto,
 ) -> None:
     """List, read, search and export archives of Chinese-language news.
 
     Without --corpus (or $NEWSCLI_CORPUS) the two bundled seed articles are used.
+
+    Example: newscli --color never search 雙邊關係 --corpus ~/waimei
     """
+    _COLOR["mode"] = color.value
 
 
 def main() -> None:

@@ -257,6 +257,7 @@ def load(source: SourceFile) -> LoadResult:
 
 def load_bytes(source: SourceFile, data: bytes) -> LoadResult:
     """Decode and parse a file's bytes (pure: what load() does after reading)."""
+    from newscli.chinese import detect_script
     from newscli.parse import parse_article
 
     if not data:
@@ -275,6 +276,7 @@ def load_bytes(source: SourceFile, data: bytes) -> LoadResult:
         decoded.text, path=source.path, article_id=source.id, encoding=decoded.encoding
     )
     article.size_bytes = len(data)
+    article.script = detect_script(article.text)
     problems.extend(parse_problems)
     if not article.blocks and not article.title:
         # Nothing a reader could use: a problem, not an article. (An article with a title
@@ -382,6 +384,24 @@ def newest_first(articles: list[Article]) -> list[Article]:
         (a for a in by_path if a.published_at), key=lambda a: a.published_at or epoch, reverse=True
     )
     return dated + [a for a in by_path if a.published_at is None]
+
+
+def sort_articles(articles: list[Article], key: str, reverse: bool = False) -> list[Article]:
+    """Dates newest first, sizes largest first, title and outlet A to Z; --reverse flips."""
+    if key == "published":
+        ordered = newest_first(articles)
+    else:
+        by_path = sorted(articles, key=lambda a: a.path)
+        if key == "archived":
+            epoch = datetime.min.replace(tzinfo=timezone.utc)
+            ordered = sorted(by_path, key=lambda a: a.archived_at or epoch, reverse=True)
+        elif key == "size":
+            ordered = sorted(by_path, key=lambda a: a.char_count, reverse=True)
+        elif key in ("title", "outlet"):
+            ordered = sorted(by_path, key=lambda a: getattr(a, key))
+        else:
+            raise ValueError(f"cannot sort by {key!r}")
+    return ordered[::-1] if reverse else ordered
 
 
 @dataclass

@@ -41,7 +41,7 @@ from newscli.search import Matcher
 if TYPE_CHECKING:
     from newscli.check import FileFacts
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 ENV_CACHE_DIR = "NEWSCLI_CACHE_DIR"
 BATCH = 256  # files parsed and committed together
 PARALLEL_FROM = 64  # fewer changed files than this are parsed in-process
@@ -72,6 +72,8 @@ CREATE TABLE IF NOT EXISTS articles (
     chars INTEGER NOT NULL,
     size_bytes INTEGER NOT NULL,
     encoding TEXT NOT NULL,
+    script TEXT NOT NULL,
+    tags TEXT NOT NULL,            -- JSON list
     data BLOB NOT NULL,            -- Article.to_dict() as JSON (UTF-8, surrogatepass)
     text_offset INTEGER NOT NULL,  -- where its normalized text starts in the text file
     text_length INTEGER NOT NULL   -- in bytes, without the closing NUL
@@ -83,7 +85,7 @@ CREATE TABLE IF NOT EXISTS snapshots (name TEXT PRIMARY KEY, data BLOB NOT NULL)
 """
 
 
-_ARTICLE_COLUMNS = 16
+_ARTICLE_COLUMNS = 18
 
 
 class IndexUnavailable(Exception):
@@ -199,6 +201,8 @@ class Index:
             db = self._open_db()
             # Cheap checks only (a full quick_check reads the whole file): the header and
             # schema must read, and the text file must be as long as the rows say.
+            if self._meta_of(db, "version") != self.version():
+                return db  # another version's index: refresh() rebuilds it, no warning
             db.execute("SELECT id FROM articles LIMIT 1").fetchall()
             columns = len(db.execute("PRAGMA table_info(articles)").fetchall())
             if columns != _ARTICLE_COLUMNS:
@@ -412,7 +416,7 @@ class Index:
                 handle.write(row.normalized)
                 handle.write(b"\x00")
                 self.db.execute(
-                    "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         article.id,
                         key,
@@ -427,6 +431,8 @@ class Index:
                         article.char_count,
                         article.size_bytes,
                         article.encoding,
+                        article.script,
+                        json.dumps(article.tags, ensure_ascii=False),
                         _enc(json.dumps(article.to_dict(), ensure_ascii=False)),
                         text_size,
                         len(row.normalized),
@@ -474,6 +480,9 @@ class Index:
             found.extend(Problem(*item) for item in json.loads(_dec(encoded)))
         return found
 
+    def count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
+
     def known_files(self) -> list[SourceFile]:
         """The files as of the last refresh (no scan): for finding ARTICLE quickly."""
         known = self._snapshot("files")
@@ -506,7 +515,7 @@ class Index:
         """Articles without their bodies, newest first (for list, -l, -c)."""
         query = (
             "SELECT id, path, title, url, outlet, author, published_at, published_source,"
-            " archived_at, chars, size_bytes FROM articles"
+            " archived_at, chars, size_bytes, script, tags, encoding FROM articles"
         )
         order = " ORDER BY published_at IS NULL, published_at DESC, path"
         if ids is None:
@@ -586,7 +595,10 @@ def _iso(article: Article) -> str | None:
 def _summary(row: tuple) -> Article:  # type: ignore[type-arg]
     from datetime import datetime
 
-    (article_id, path, title, url, outlet, author, published, source, archived, chars, size) = row
+    (article_id, path, title, url, outlet, author, published, source, archived, chars, size) = row[
+        :11
+    ]
+    script, tags, encoding = row[11:]
     return Article(
         id=article_id,
         path=_dec(path),
@@ -599,6 +611,9 @@ def _summary(row: tuple) -> Article:  # type: ignore[type-arg]
         archived_at=datetime.fromisoformat(archived) if archived else None,
         size_bytes=size,
         stored_chars=chars,
+        script=script,
+        tags=json.loads(tags),
+        encoding=encoding,
     )
 
 

@@ -3,8 +3,32 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from newscli.article import Article
+
+# Characters no file system of Windows, macOS or Linux takes well in a name, controls,
+# and bidi overrides (a name must not read differently from what it is).
+_UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*\u202a-\u202e\u2066-\u2069]+')
+_TITLE_BYTES = 120  # most file systems allow 255 bytes; leave room for date, id, suffix
+
+
+def export_name(article: Article, extension: str, full_id: bool = False) -> str:
+    """A file name safe on every OS: published date, id, then as much title as fits."""
+    from newscli.article import short_id
+
+    title = _UNSAFE_NAME.sub(" ", article.title)
+    title = " ".join(title.split()).strip(" .")
+    while len(title.encode("utf-8", "surrogateescape")) > _TITLE_BYTES:
+        title = title[:-1]
+    title = title.rstrip(" .").encode("utf-8", "replace").decode("utf-8", "replace")
+    day = article.published_at.strftime("%Y-%m-%d") if article.published_at else "undated"
+    ident = article.id if full_id else short_id(article.id)
+    return f"{day}_{ident}_{title}.{extension}" if title else f"{day}_{ident}.{extension}"
 
 
 class OutputError(Exception):

@@ -23,11 +23,13 @@ from rich.text import Text
 
 from newscli.article import Article, BlockKind, short_id
 from newscli.chinese import convert_for_display
+from newscli.rows import COLUMNS, DEFAULT_COLUMNS, records
 from newscli.search import ArticleHits, snippet
 from newscli.textsafe import display_path, safe, safe_line
 
 if TYPE_CHECKING:
     from newscli.check import CheckReport
+    from newscli.stats import Stats
 
 _CJK_CHAR = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff"
 _TOKEN = re.compile(rf"\s+|[{_CJK_CHAR}]|[^\s{_CJK_CHAR}]+")
@@ -141,37 +143,37 @@ def short_date(article: Article) -> str:
 # --- list -----------------------------------------------------------------------------------
 
 
-def articles_table(articles: Iterable[Article], width: int) -> Table:
-    """One line per article; the title gets the width the other columns leave, cut with '…'."""
+def articles_table(
+    articles: Iterable[Article], width: int, columns: tuple[str, ...] = DEFAULT_COLUMNS
+) -> Table:
+    """One line per article; the title (or last) column gets the width the others leave."""
     rows = [
-        (
-            short_id(article.id),
-            short_date(article),
-            safe_line(article.outlet),
-            safe_line(article.title),
-            f"{article.char_count:,}",
+        tuple(
+            f"{value:,}" if isinstance(value, int) else safe_line(str(value))
+            for value in record.values()
         )
-        for article in articles
+        for record in records(articles, columns)
     ]
-    headers = ("id", "published", "outlet", "title", "chars")
     widths = [
-        max([cell_len(header)] + [cell_len(row[i]) for row in rows])
-        for i, header in enumerate(headers)
+        max([cell_len(name)] + [cell_len(row[i]) for row in rows]) for i, name in enumerate(columns)
     ]
-    widths[2] = min(widths[2], 14)
-    gaps = 2 * (len(headers) - 1)
-    widths[3] = max(10, min(widths[3], width - gaps - sum(widths) + widths[3]))
+    if "outlet" in columns:
+        widths[columns.index("outlet")] = min(widths[columns.index("outlet")], 14)
+    flexible = columns.index("title") if "title" in columns else len(columns) - 1
+    gaps = 2 * (len(columns) - 1)
+    others = sum(widths) - widths[flexible]
+    widths[flexible] = max(10, min(widths[flexible], width - gaps - others))
     table = Table(
         box=None, pad_edge=False, header_style="bold", show_edge=False, padding=(0, 2, 0, 0)
     )
-    for index, header in enumerate(headers):
+    for index, name in enumerate(columns):
         table.add_column(
-            header,
+            name,
             width=widths[index],
             no_wrap=True,
             overflow="ellipsis",
-            justify="right" if header == "chars" else "left",
-            style="cyan" if header == "id" else None,
+            justify="right" if COLUMNS[name].right else "left",
+            style="cyan" if name == "id" else None,
         )
     for row in rows:
         cells = []
@@ -185,19 +187,6 @@ def articles_table(articles: Iterable[Article], width: int) -> Table:
 
 def tsv_line(values: Iterable[str]) -> str:
     return "\t".join(safe_line(value) for value in values)
-
-
-def list_tsv(articles: Iterable[Article]) -> Iterator[str]:
-    for article in articles:
-        yield tsv_line(
-            [
-                short_id(article.id),
-                short_date(article),
-                article.outlet,
-                article.title,
-                str(article.char_count),
-            ]
-        )
 
 
 # --- show -----------------------------------------------------------------------------------
@@ -305,6 +294,133 @@ def search_result_lines(result: ArticleHits, context: int) -> Iterator[str]:
     text = article.text
     for index in range(len(result.hits)):
         yield "\t" + safe_line(hit_snippet_text(text, result, index, context).plain)
+
+
+def search_json_lines(
+    results: list[ArticleHits], context: int, searched: int, elapsed: float
+) -> Iterator[str]:
+    """rg --json style events: begin, match (one per hit), end per article; then summary.
+
+    Offsets are in characters: `offsets` into the article's text (title, a blank line,
+    then the body: Article.text), `snippet_offsets` into the snippet."""
+    from newscli.export import dumps
+
+    total = 0
+    for result in results:
+        article = result.article
+        yield dumps(
+            {
+                "type": "begin",
+                "data": {
+                    "id": article.id,
+                    "path": article.path,
+                    "title": article.title,
+                    "published": article.published_at.isoformat() if article.published_at else None,
+                },
+            }
+        )
+        text = article.text
+        for hit in result.hits:
+            piece = snippet(text, hit, context)
+            yield dumps(
+                {
+                    "type": "match",
+                    "data": {
+                        "id": article.id,
+                        "text": text[hit.start : hit.end],
+                        "offsets": {"start": hit.start, "end": hit.end},
+                        "snippet": piece.text,
+                        "snippet_offsets": {"start": piece.highlight[0], "end": piece.highlight[1]},
+                    },
+                }
+            )
+        total += len(result.hits)
+        yield dumps({"type": "end", "data": {"id": article.id, "hits": len(result.hits)}})
+    yield dumps(
+        {
+            "type": "summary",
+            "data": {
+                "articles_searched": searched,
+                "articles_matched": len(results),
+                "hits": total,
+                "elapsed_seconds": round(elapsed, 6),
+            },
+        }
+    )
+
+
+# --- stats ----------------------------------------------------------------------------------
+
+
+def stats_view(stats: Stats, width: int) -> Group:
+    """Counts, then outlets and months as bar charts scaled to the terminal's width."""
+    parts: list[object] = []
+    summary = Text()
+    summary.append(f"{stats.articles:,}", style="bold")
+    summary.append(f" articles, {stats.characters:,} characters")
+    if stats.first and stats.last:
+        summary.append(f", published {stats.first[:10]} … {stats.last[:10]}")
+    if stats.undated:
+        summary.append(f", {stats.undated:,} undated")
+    parts.append(summary)
+    share = (
+        ", ".join(
+            f"{name} {count / stats.articles:.0%}" for name, count in stats.scripts.most_common()
+        )
+        if stats.articles
+        else "-"
+    )
+    parts.append(Text(f"script: {share}"))
+    parts.append(Text(""))
+    parts.append(Text("articles per outlet", style="bold"))
+    parts.extend(_bars([(safe_line(k), v) for k, v in stats.outlets.most_common()], width))
+    if stats.months:
+        parts.append(Text(""))
+        parts.append(Text("articles per month (published)", style="bold"))
+        parts.extend(_bars(_fold_empty_months(stats.months), width))
+    for label, chosen in (("largest", stats.largest), ("smallest", stats.smallest)):
+        if chosen:
+            parts.append(Text(""))
+            parts.append(Text(f"{label} articles", style="bold"))
+            for article in chosen:
+                line = Text(f"{short_id(article.id)}  {article.char_count:>8,}  ")
+                line.append(safe_line(article.title))
+                line.truncate(width, overflow="ellipsis")
+                parts.append(line)
+    return Group(*parts)  # type: ignore[arg-type]
+
+
+def _fold_empty_months(months: dict[str, int]) -> list[tuple[str, int]]:
+    """Runs of three or more empty months become one line: 2014-10 … 2020-05."""
+    items = list(months.items())
+    out: list[tuple[str, int]] = []
+    index = 0
+    while index < len(items):
+        end = index
+        while end < len(items) and items[end][1] == 0:
+            end += 1
+        if end - index >= 3:
+            out.append((f"{items[index][0]} … {items[end - 1][0]}", 0))
+            index = end
+        else:
+            out.append(items[index])
+            index += 1
+    return out
+
+
+def _bars(items: list[tuple[str, int]], width: int) -> Iterator[Text]:
+    if not items:
+        return
+    label_width = min(max(cell_len(label) for label, _ in items), 24)
+    count_width = max(len(f"{count:,}") for _, count in items)
+    room = max(width - label_width - count_width - 4, 10)
+    top = max(count for _, count in items) or 1
+    for label, count in items:
+        shown = Text(label)
+        shown.truncate(label_width, overflow="ellipsis", pad=True)
+        line = shown + Text(f"  {count:>{count_width},} ")
+        line.append("█" * max(round(count / top * room), 1 if count else 0), style="cyan")
+        yield line
 
 
 # --- progress -------------------------------------------------------------------------------

@@ -78,10 +78,8 @@ class Matcher:
 
 
 def search(articles: Iterable[Article], matcher: Matcher) -> Iterator[ArticleHits]:
-    for article in articles:
-        hits = matcher.find(matcher.normalize(article.text))
-        if hits:
-            yield ArticleHits(article, hits)
+    """The simple case of run_query: one pattern, anywhere in the text."""
+    return run_query(articles, Query((matcher,)))
 
 
 def snippet(text: str, hit: Hit, context: int = DEFAULT_CONTEXT) -> Snippet:
@@ -102,3 +100,66 @@ def snippet(text: str, hit: Hit, context: int = DEFAULT_CONTEXT) -> Snippet:
         cut_before=start > 0 and paragraph_start == -1,
         cut_after=end < len(text) and paragraph_end == -1,
     )
+
+
+SCOPES = ("all", "title", "body")
+
+
+@dataclass(frozen=True)
+class Query:
+    """What `search` looks for: any (or, with all_terms, every) pattern, none of `exclude`,
+    within the title, the body or both, keeping at most `max_hits` hits per article."""
+
+    patterns: tuple[Matcher, ...]
+    all_terms: bool = False
+    exclude: tuple[Matcher, ...] = ()
+    scope: str = "all"
+    max_hits: int | None = None
+
+    @property
+    def simple(self) -> bool:
+        """One pattern over the whole text with nothing else: what the index counts alone."""
+        return (
+            len(self.patterns) == 1
+            and not self.exclude
+            and self.scope == "all"
+            and self.max_hits is None
+        )
+
+
+def _region(article: Article, scope: str) -> tuple[int, int]:
+    title = len(article.title)
+    if scope == "title":
+        return 0, title
+    if scope == "body":
+        return title + 2, len(article.text)
+    return 0, len(article.text)
+
+
+def run_query(articles: Iterable[Article], query: Query) -> Iterator[ArticleHits]:
+    for article in articles:
+        hits = article_hits(article, query)
+        if hits:
+            yield ArticleHits(article, hits)
+
+
+def article_hits(article: Article, query: Query) -> list[Hit]:
+    text = article.text
+    start, end = _region(article, query.scope)
+    normalized: dict[bool, str] = {}
+
+    def find(matcher: Matcher) -> list[Hit]:
+        key = matcher.ignore_case and matcher.regex is None
+        if key not in normalized:
+            normalized[key] = matcher.normalize(text)
+        return [
+            hit for hit in matcher.find(normalized[key]) if start <= hit.start and hit.end <= end
+        ]
+
+    found = [find(matcher) for matcher in query.patterns]
+    if query.all_terms and not all(found):
+        return []
+    hits = sorted({hit for hits in found for hit in hits}, key=lambda hit: (hit.start, hit.end))
+    if not hits or any(find(matcher) for matcher in query.exclude):
+        return []
+    return hits[: query.max_hits] if query.max_hits else hits

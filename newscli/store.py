@@ -21,8 +21,22 @@ from newscli.corpus import (
     newest_first,
     source_for_path,
 )
+from newscli.filters import Filters
 from newscli.index import Index, IndexUnavailable, Progress, RefreshStats, open_index
-from newscli.search import ArticleHits, Matcher, search
+from newscli.search import ArticleHits, Query, run_query
+
+NO_FILTERS = Filters()
+
+
+@dataclass
+class SearchOutcome:
+    results: list[ArticleHits]
+    searched: int  # articles looked at (after filters)
+
+
+def _newest_first(results: list[ArticleHits]) -> list[ArticleHits]:
+    order = {id(a): n for n, a in enumerate(newest_first([r.article for r in results]))}
+    return sorted(results, key=lambda r: order[id(r.article)])
 
 
 @dataclass
@@ -47,23 +61,47 @@ class Store:
             return self.index.summaries(limit)
         return newest_first(self._all())[:limit]
 
-    def search(self, matcher: Matcher) -> list[ArticleHits]:
-        """Every matching article with its hits, newest first."""
+    def full_articles(self, filters: Filters = NO_FILTERS) -> list[Article]:
+        """Every article with its body, newest first (for convert --all)."""
         if self.index is None:
-            results = list(search(self._all(), matcher))
-        else:
-            matched = [article_id for article_id, _ in self.index.count_matches(matcher)]
-            full = self.index.articles(matched)
-            results = list(search((full[i] for i in matched if i in full), matcher))
-        order = {id(a): n for n, a in enumerate(newest_first([r.article for r in results]))}
-        return sorted(results, key=lambda r: order[id(r.article)])
+            return newest_first(filters.apply(self._all()))
+        kept = [a.id for a in filters.apply(self.index.summaries())]
+        full = self.index.articles(kept)
+        return [full[i] for i in kept if i in full]
 
-    def search_counts(self, matcher: Matcher) -> list[tuple[Article, int]]:
-        """(article, hits) for every matching article, newest first; cheap on the index."""
+    def search(self, query: Query, filters: Filters = NO_FILTERS) -> SearchOutcome:
+        """Every matching article with its hits, newest first, and how many were searched."""
         if self.index is None:
-            return [(r.article, len(r.hits)) for r in self.search(matcher)]
-        counts = dict(self.index.count_matches(matcher))
-        return [(a, counts[a.id]) for a in self.index.summaries(ids=list(counts))]
+            articles = filters.apply(self._all())
+            results = list(run_query(articles, query))
+            return SearchOutcome(_newest_first(results), len(articles))
+        candidates = self._candidates(query)
+        full = self.index.articles(candidates)
+        articles = filters.apply([full[i] for i in candidates if i in full])
+        searched = (
+            self.index.count() if not filters.active else len(filters.apply(self.index.summaries()))
+        )
+        return SearchOutcome(_newest_first(list(run_query(articles, query))), searched)
+
+    def _candidates(self, query: Query) -> list[str]:
+        """Ids of articles where some pattern occurs (all, with --all-terms): a superset."""
+        assert self.index is not None
+        found: list[set[str]] = [
+            {article_id for article_id, _ in self.index.count_matches(matcher)}
+            for matcher in query.patterns
+        ]
+        chosen = set.intersection(*found) if query.all_terms else set.union(*found)
+        return sorted(chosen)
+
+    def search_counts(
+        self, query: Query, filters: Filters = NO_FILTERS
+    ) -> list[tuple[Article, int]]:
+        """(article, hits) for every matching article, newest first; cheap on the index."""
+        if self.index is None or not query.simple:
+            return [(r.article, len(r.hits)) for r in self.search(query, filters).results]
+        counts = dict(self.index.count_matches(query.patterns[0]))
+        summaries = filters.apply(self.index.summaries(ids=list(counts)))
+        return [(a, counts[a.id]) for a in summaries]
 
     def close(self) -> None:
         if self.index is not None:

@@ -18,7 +18,7 @@ from newscli import cli
 from newscli.corpus import load_corpus
 from newscli.index import Index, index_dir_for
 from newscli.render import search_result_lines
-from newscli.search import Matcher
+from newscli.search import Matcher, Query
 from newscli.store import open_store
 
 runner = CliRunner()
@@ -35,17 +35,19 @@ QUERIES = [
 ]
 
 
-def _answers(corpus: Path, use_index: bool, query: str, options: dict) -> tuple:  # type: ignore[type-arg]
+def _answers(corpus: Path, use_index: bool, query: str, options: dict, **shape: object) -> tuple:  # type: ignore[type-arg]
     store = open_store(load_corpus(corpus), use_index=use_index)
     matcher = Matcher(query, **options)
-    results = store.search(matcher)
+    built = Query((matcher, *shape.pop("more", ())), **shape)  # type: ignore[arg-type]
+    outcome = store.search(built)
+    results = outcome.results
     full = [
         (r.article.id, [(h.start, h.end) for h in r.hits], list(search_result_lines(r, 30)))
         for r in results
     ]
-    counts = [(a.id, n) for a, n in store.search_counts(matcher)]
+    counts = [(a.id, n) for a, n in store.search_counts(built)]
     store.close()
-    return full, counts
+    return full, counts, outcome.searched
 
 
 @pytest.mark.parametrize(("query", "options"), QUERIES)
@@ -55,6 +57,22 @@ def test_index_search_equals_file_search(corpus_slice: Path, query: str, options
     assert with_index == without
     assert with_index[0], f"{query!r} should match something in the slice"
     assert [(i, len(h)) for i, h, _ in with_index[0]] == with_index[1]
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        {"more": (Matcher("中国"),), "all_terms": True},
+        {"more": (Matcher("台湾"),)},
+        {"exclude": (Matcher("中国"),)},
+        {"scope": "title"},
+        {"scope": "body", "max_hits": 2},
+    ],
+)
+def test_index_equals_files_for_every_query_shape(corpus_slice: Path, shape: dict) -> None:  # type: ignore[type-arg]
+    with_index = _answers(corpus_slice, True, "美国", {}, **dict(shape))
+    assert with_index == _answers(corpus_slice, False, "美国", {}, **dict(shape))
+    assert with_index[0]
 
 
 def test_list_equals_file_list(corpus_slice: Path) -> None:
