@@ -83,7 +83,8 @@ def resolve_root(path: str | os.PathLike[str] | None) -> Path:
 
 @dataclass
 class Scan:
-    files: list[SourceFile] = field(default_factory=list)
+    # rel → (size, mtime_ns): a plain dict, cheap to build and to compare with the index's
+    stats: dict[str, tuple[int, int]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     ignored: int = 0  # files that are not articles (images, READMEs, hidden files…)
 
@@ -134,7 +135,7 @@ def scan(root: Path) -> Scan:
             if stat.S_ISDIR(info.st_mode):
                 walk(entry.path, rel + "/")
             elif stat.S_ISREG(info.st_mode):
-                result.files.append(SourceFile(entry.path, rel, info.st_size, info.st_mtime_ns))
+                result.stats[rel] = (info.st_size, info.st_mtime_ns)
             else:
                 result.ignored += 1
 
@@ -146,7 +147,7 @@ def _add_file(result: Scan, path: str, rel: str, info: os.stat_result) -> None:
     if os.path.splitext(rel)[1].lower() not in ARTICLE_SUFFIXES:
         result.ignored += 1
         return
-    result.files.append(SourceFile(path, rel, info.st_size, getattr(info, "st_mtime_ns", 0)))
+    result.stats[rel] = (info.st_size, getattr(info, "st_mtime_ns", 0))
 
 
 def _os_reason(error: OSError) -> str:
@@ -297,17 +298,43 @@ def _one_problem(problems: list[Problem]) -> list[Problem]:
     return [Problem(problems[0].path, reasons, problems[0].kind)]
 
 
-@dataclass
 class Corpus:
     """A folder of articles. `from newscli import load_corpus` is the scripting entry point."""
 
-    root: Path
-    files: list[SourceFile]
-    scan_problems: list[Problem]
-    ignored: int = 0
+    def __init__(
+        self,
+        root: Path,
+        files: list[SourceFile] | None = None,
+        scan_problems: list[Problem] | None = None,
+        ignored: int = 0,
+        stats: dict[str, tuple[int, int]] | None = None,
+    ) -> None:
+        self.root = root
+        self._files = files
+        self._stats = stats
+        self.scan_problems = scan_problems or []
+        self.ignored = ignored
+
+    @property
+    def stats(self) -> dict[str, tuple[int, int]]:
+        """rel → (size, mtime_ns) of every article file."""
+        if self._stats is None:
+            self._stats = {f.rel: (f.size, f.mtime_ns) for f in self.files}
+        return self._stats
+
+    @property
+    def files(self) -> list[SourceFile]:
+        if self._files is None:
+            self._files = [self.source(rel) for rel in self.stats]
+        return self._files
+
+    def source(self, rel: str) -> SourceFile:
+        size, mtime_ns = self.stats[rel]
+        path = str(self.root) if self.root.is_file() else os.path.join(str(self.root), rel)
+        return SourceFile(path, rel, size, mtime_ns)
 
     def __len__(self) -> int:
-        return len(self.files)
+        return len(self.stats)
 
     def load_all(self) -> Iterator[LoadResult]:
         for source in self.files:
@@ -322,7 +349,7 @@ class Corpus:
 def load_corpus(path: str | os.PathLike[str] | None = None) -> Corpus:
     root = resolve_root(path)
     found = scan(root)
-    return Corpus(root, found.files, found.problems, found.ignored)
+    return Corpus(root, None, found.problems, found.ignored, stats=found.stats)
 
 
 class ArticleNotFound(LookupError):

@@ -325,8 +325,7 @@ def test_nothing_in_the_corpus_changes(
 
 
 def test_file_deleted_between_listing_and_reading(seeds_copy: Path) -> None:
-    found = scan(seeds_copy)
-    victim = found.files[0]
+    victim = load_corpus(seeds_copy).files[0]
     Path(victim.path).unlink()
     result = load(victim)
     assert result.article is None
@@ -358,7 +357,7 @@ def test_fifty_megabyte_body(tmp_path: Path) -> None:
     path = tmp_path / "huge.txt"
     path.write_text(_article("巨大的文章", body), encoding="utf-8")
     assert path.stat().st_size > 50 * 1024 * 1024 * 0.99
-    source = scan(path).files[0]
+    source = load_corpus(path).files[0]
     result = load(source)
     assert result.article is not None and result.problems == []
     assert len(result.article.blocks) == body.count("<p>")
@@ -373,4 +372,4 @@ def test_utf8_with_a_few_bad_bytes_is_not_taken_for_gb18030() -> None:
 def test_symlink_loop_is_walked_once(tmp_path: Path) -> None:
     shutil.copytree(SEEDS, tmp_path / "c")
     os.symlink(tmp_path / "c", tmp_path / "c" / "again")
-    assert len(scan(tmp_path / "c").files) == 2
+    assert len(scan(tmp_path / "c").stats) == 2
