@@ -150,31 +150,33 @@ _DOMINANT = 0.9
 
 
 @lru_cache(maxsize=1)
-def _script_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """Characters only Traditional text uses (t2s changes them) and only Simplified (s2t)."""
-    table = _t2s().table
-    traditional = [chr(code) for code, target in enumerate(table) if code != target]
+def _script_table() -> list[int | None]:
+    """Code point → 'T' (only Traditional text uses it: t2s changes it), 'S' (only Simplified:
+    s2t changes it), or None (either, or neither): str.translate then keeps just the signal."""
+    t2s_table = _t2s().table
+    traditional = {code for code, target in enumerate(t2s_table) if code != target}
     s2t: Any = _converter("s2t")
     s2t._init_dict()
-    simplified = [
-        key
+    simplified = {
+        ord(key)
         for group in s2t._dict_chain_data
         for (_, _, mapping) in group
         for key, value in mapping.items()
         if len(key) == 1 and value.split(" ")[0] != key
-    ]
-
-    def char_class(chars: list[str]) -> re.Pattern[str]:
-        return re.compile("[" + "".join(re.escape(c) for c in sorted(set(chars))) + "]")
-
-    return char_class(traditional), char_class(simplified)
+    }
+    table: list[int | None] = [None] * (max(traditional | simplified) + 1)
+    for code in traditional - simplified:
+        table[code] = ord("T")
+    for code in simplified - traditional:
+        table[code] = ord("S")
+    return table
 
 
 def detect_script(text: str) -> str:
     """traditional, simplified, mixed, or other (too little Chinese to tell)."""
-    traditional_re, simplified_re = _script_patterns()
-    traditional = len(traditional_re.findall(text))
-    simplified = len(simplified_re.findall(text))
+    signal = text.translate(_script_table())
+    traditional = signal.count("T")
+    simplified = signal.count("S")
     total = traditional + simplified
     if total < _MIN_SIGNAL:
         return "other"

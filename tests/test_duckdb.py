@@ -18,7 +18,9 @@ runner = CliRunner()
 def test_duckdb_counts_match_stats(which: str, corpus_slice: Path, tmp_path: Path) -> None:
     corpus = [] if which == "seeds" else ["--corpus", str(corpus_slice)]
     target = tmp_path / "articles.jsonl"
-    exported = runner.invoke(cli.app, ["convert", "--all", "--to", "jsonl", "-o", str(target), *corpus])
+    exported = runner.invoke(
+        cli.app, ["convert", "--all", "--to", "jsonl", "-o", str(target), *corpus]
+    )
     assert exported.exit_code == 0, exported.stderr
     stats = json.loads(runner.invoke(cli.app, ["stats", "--json", *corpus]).stdout)
     rows = duckdb.sql(

@@ -32,11 +32,15 @@ def lines(*args: str) -> list[str]:
 def test_filters_on_the_seeds() -> None:
     assert lines("list", "-f", "ids", "--since", "2024") == ["dc6d1d42a4"]
     assert lines("list", "-f", "ids", "--until", "2022-08") == ["38cea08e8c"]
-    assert lines("list", "-f", "ids", "--since", "2022-08-15", "--until", "2022-08-15") == ["38cea08e8c"]
+    assert lines("list", "-f", "ids", "--since", "2022-08-15", "--until", "2022-08-15") == [
+        "38cea08e8c"
+    ]
     assert lines("list", "-f", "ids", "--outlet", "德國之聲") == ["dc6d1d42a4", "38cea08e8c"]
     assert lines("list", "-f", "ids", "--outlet", "BBC") == []
     assert lines("list", "-f", "ids", "--script", "mixed") == ["38cea08e8c"]
-    assert lines("list", "-f", "ids", "--script", "simplified", "--script", "traditional") == ["dc6d1d42a4"]
+    assert lines("list", "-f", "ids", "--script", "simplified", "--script", "traditional") == [
+        "dc6d1d42a4"
+    ]
     bad = run("list", "--since", "2024-13")
     assert bad.exit_code == 2 and "is not a date" in bad.stderr
 
@@ -51,13 +55,19 @@ def test_parse_day() -> None:
 
 def test_filters_on_real_posts(corpus_slice: Path) -> None:
     corpus = ["--corpus", str(corpus_slice)]
-    every = json.loads(run("list", "-f", "json", "--columns", "id,outlet,published,script,tags", *corpus).stdout)
+    every = json.loads(
+        run("list", "-f", "json", "--columns", "id,outlet,published,script,tags", *corpus).stdout
+    )
     dw = [row["id"] for row in every if row["outlet"] == "德国之声"]
     assert sorted(lines("list", "-f", "ids", "--outlet", "德國之聲", *corpus)) == sorted(dw)
     august = [row["id"] for row in every if row["published"].startswith("2020-08")]
-    assert sorted(lines("list", "-f", "ids", "--since", "2020-08", "--until", "2020-08", *corpus)) == sorted(august)
+    assert sorted(
+        lines("list", "-f", "ids", "--since", "2020-08", "--until", "2020-08", *corpus)
+    ) == sorted(august)
     traditional = [row["id"] for row in every if row["script"] == "traditional"]
-    assert traditional and sorted(lines("list", "-f", "ids", "--script", "traditional", *corpus)) == sorted(traditional)
+    assert traditional and sorted(
+        lines("list", "-f", "ids", "--script", "traditional", *corpus)
+    ) == sorted(traditional)
     tagged = [row["id"] for row in every if "路透" in row["tags"].split(",")]
     assert tagged and sorted(lines("list", "-f", "ids", "--tag", "路透", *corpus)) == sorted(tagged)
     # search, stats and convert --all use the same filters
@@ -65,7 +75,9 @@ def test_filters_on_real_posts(corpus_slice: Path) -> None:
     assert hits and hits <= set(dw)
     stats = json.loads(run("stats", "--json", "--outlet", "德國之聲", *corpus).stdout)
     assert stats["articles"] == len(dw) and stats["outlets"] == {"德国之声": len(dw)}
-    exported = run("convert", "--all", "--to", "jsonl", "--outlet", "德國之聲", *corpus).stdout.splitlines()
+    exported = run(
+        "convert", "--all", "--to", "jsonl", "--outlet", "德國之聲", *corpus
+    ).stdout.splitlines()
     assert sorted(json.loads(line)["id"][:10] for line in exported) == sorted(dw)
 
 
@@ -73,14 +85,30 @@ def test_filters_on_real_posts(corpus_slice: Path) -> None:
 
 
 def test_list_formats_and_columns() -> None:
-    assert lines("list", "-f", "tsv", "--columns", "id,chars") == ["dc6d1d42a4\t1068", "38cea08e8c\t1786"]
+    assert lines("list", "-f", "tsv", "--columns", "id,chars") == [
+        "dc6d1d42a4\t1068",
+        "38cea08e8c\t1786",
+    ]
     rows = list(csv.reader(io.StringIO(run("list", "-f", "csv").stdout)))
     assert rows[0] == ["id", "published", "outlet", "title", "chars"]
-    assert rows[2] == ["38cea08e8c", "2022-08-15", "德国之声", "朝鮮官媒：普京致函金正恩 稱將擴大雙邊關係", "1786"]
+    assert rows[2] == [
+        "38cea08e8c",
+        "2022-08-15",
+        "德国之声",
+        "朝鮮官媒：普京致函金正恩 稱將擴大雙邊關係",
+        "1786",
+    ]
     as_json = json.loads(run("list", "-f", "json", "--columns", "id,url,chars").stdout)
     assert as_json[0]["chars"] == 1068 and as_json[0]["url"].endswith("/a-69414812")
-    jsonl = [json.loads(line) for line in lines("list", "-f", "jsonl", "--columns", "title,author,archived")]
-    assert jsonl[1] == {"title": "朝鮮官媒：普京致函金正恩 稱將擴大雙邊關係", "author": "", "archived": "2022-08-15"}
+    jsonl = [
+        json.loads(line)
+        for line in lines("list", "-f", "jsonl", "--columns", "title,author,archived")
+    ]
+    assert jsonl[1] == {
+        "title": "朝鮮官媒：普京致函金正恩 稱將擴大雙邊關係",
+        "author": "",
+        "archived": "2022-08-15",
+    }
     bad = run("list", "--columns", "id,nope")
     assert bad.exit_code == 2 and "unknown column nope" in bad.stderr
 
@@ -89,7 +117,10 @@ def test_list_sorting() -> None:
     assert lines("list", "-f", "ids", "--sort", "size") == ["38cea08e8c", "dc6d1d42a4"]
     assert lines("list", "-f", "ids", "--sort", "size", "--reverse") == ["dc6d1d42a4", "38cea08e8c"]
     assert lines("list", "-f", "ids", "--sort", "title") == ["dc6d1d42a4", "38cea08e8c"]  # 普 < 朝
-    assert lines("list", "-f", "ids", "--sort", "archived", "--reverse") == ["38cea08e8c", "dc6d1d42a4"]
+    assert lines("list", "-f", "ids", "--sort", "archived", "--reverse") == [
+        "38cea08e8c",
+        "dc6d1d42a4",
+    ]
     # One outlet: ties keep path order.
     assert lines("list", "-f", "ids", "--sort", "outlet", "--limit", "1") == ["38cea08e8c"]
 
@@ -112,7 +143,10 @@ def test_search_patterns_all_terms_not_and_scope() -> None:
     assert lines("search", "-l", "普京", "--in", "title") == ["dc6d1d42a4", "38cea08e8c"]
     assert lines("search", "-l", "乌克兰", "--in", "title") == []
     assert run("search", "乌克兰", "--in", "title").exit_code == 1
-    assert lines("search", "-c", "金正恩", "--in", "body")[0].split("\t")[:2] == ["dc6d1d42a4", "10"]
+    assert lines("search", "-c", "金正恩", "--in", "body")[0].split("\t")[:2] == [
+        "dc6d1d42a4",
+        "10",
+    ]
     assert lines("search", "-c", "金正恩", "-m", "3") == [
         "dc6d1d42a4\t3\t普京会金正恩 朝俄签订防卫互助协定",
         "38cea08e8c\t3\t朝鮮官媒：普京致函金正恩 稱將擴大雙邊關係",
@@ -136,7 +170,9 @@ def test_search_json_events() -> None:
     assert begin["id"] == "38cea08e8c8c52de" and begin["title"].startswith("朝鮮官媒")
     assert begin["published"] == "2022-08-15T01:22:34.484000+00:00"
     match = events[2]["data"]
-    snippet_hit = match["snippet"][match["snippet_offsets"]["start"] : match["snippet_offsets"]["end"]]
+    snippet_hit = match["snippet"][
+        match["snippet_offsets"]["start"] : match["snippet_offsets"]["end"]
+    ]
     assert snippet_hit == match["text"] == "雙邊關係"
     from newscli.corpus import load_articles, load_corpus
 
@@ -144,19 +180,41 @@ def test_search_json_events() -> None:
     assert article.text[match["offsets"]["start"] : match["offsets"]["end"]] == "雙邊關係"
     assert events[-2]["data"] == {"id": "38cea08e8c8c52de", "hits": 3}
     summary = events[-1]["data"]
-    assert summary["articles_searched"] == 2 and summary["articles_matched"] == 1 and summary["hits"] == 3
+    assert (
+        summary["articles_searched"] == 2
+        and summary["articles_matched"] == 1
+        and summary["hits"] == 3
+    )
     assert summary["elapsed_seconds"] >= 0
 
 
 def test_search_on_real_posts_with_every_option(corpus_slice: Path) -> None:
     corpus = ["--corpus", str(corpus_slice)]
     for extra in ([], ["--no-index"]):
-        events = [json.loads(x) for x in lines("search", "-e", "美国", "-e", "中国", "--in", "body", "-m", "2", "--json", *corpus, *extra)]
+        events = [
+            json.loads(x)
+            for x in lines(
+                "search",
+                "-e",
+                "美国",
+                "-e",
+                "中国",
+                "--in",
+                "body",
+                "-m",
+                "2",
+                "--json",
+                *corpus,
+                *extra,
+            )
+        ]
         ends = [e["data"]["hits"] for e in events if e["type"] == "end"]
         assert ends and max(ends) <= 2
         assert events[-1]["data"]["articles_matched"] == len(ends)
     with_index = lines("search", "-c", "-e", "美国", "--not", "中国", "--sort", "hits", *corpus)
-    assert with_index == lines("search", "-c", "-e", "美国", "--not", "中国", "--sort", "hits", "--no-index", *corpus)
+    assert with_index == lines(
+        "search", "-c", "-e", "美国", "--not", "中国", "--sort", "hits", "--no-index", *corpus
+    )
 
 
 # --- convert ----------------------------------------------------------------------------------
@@ -184,7 +242,9 @@ def test_export_names_are_safe(tmp_path: Path) -> None:
     from newscli.article import Article
     from newscli.output import export_name
 
-    hostile = Article(id="0123456789abcdef", path="x", title='a/b\\c:d*e?f"g<h>i|j\x1b\u202e ' + "长" * 200 + " .")
+    hostile = Article(
+        id="0123456789abcdef", path="x", title='a/b\\c:d*e?f"g<h>i|j\x1b\u202e ' + "长" * 200 + " ."
+    )
     name = export_name(hostile, "txt")
     assert name.startswith("undated_0123456789_a b c d e f g h i j")
     assert not set('/\\:*?"<>|\x1b\u202e') & set(name)
@@ -196,7 +256,10 @@ def test_convert_jsonl_and_script(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in lines("convert", "--all", "--to", "jsonl")]
     assert [row["id"][:10] for row in rows] == ["dc6d1d42a4", "38cea08e8c"]
     assert {"title", "blocks", "text", "published_at", "outlet", "script"} <= set(rows[0])
-    converted = [json.loads(line) for line in lines("convert", "--all", "--to", "jsonl", "--script", "traditional")]
+    converted = [
+        json.loads(line)
+        for line in lines("convert", "--all", "--to", "jsonl", "--script", "traditional")
+    ]
     assert converted[0]["title"] == "普京會金正恩 朝俄簽訂防衛互助協定"
     assert "防衛互助協定" in converted[0]["text"]
     txt = run("convert", "002", "--script", "simplified", "-s", "taiwan").stdout
@@ -208,12 +271,16 @@ def test_convert_jsonl_and_script(tmp_path: Path) -> None:
 
 def test_round_trip_list_json_to_convert_json(corpus_slice: Path) -> None:
     corpus = ["--corpus", str(corpus_slice)]
-    listed = json.loads(run("list", "-f", "json", "--columns", "id,title,published_at", *corpus).stdout)
+    listed = json.loads(
+        run("list", "-f", "json", "--columns", "id,title,published_at", *corpus).stdout
+    )
     assert len(listed) >= 60
     for row in listed[:25]:
         exported = json.loads(run("convert", row["id"], "--to", "json", *corpus).stdout)
         assert exported["title"] == row["title"]
-        assert (exported["published_at"] or "").replace("Z", "+00:00")[:19] == row["published_at"][:19]
+        assert (exported["published_at"] or "").replace("Z", "+00:00")[:19] == row["published_at"][
+            :19
+        ]
 
 
 # --- stats ------------------------------------------------------------------------------------
@@ -224,8 +291,14 @@ def test_stats_on_the_seeds(monkeypatch: pytest.MonkeyPatch) -> None:
     assert data["articles"] == 2 and data["characters"] == 1068 + 1786
     assert data["outlets"] == {"德国之声": 2}
     assert data["scripts"] == {"traditional": 0, "simplified": 1, "mixed": 1, "other": 0}
-    assert data["first_published"].startswith("2022-08-15") and data["last_published"].startswith("2024-06-19")
-    assert len(data["months"]) == 23 and data["months"]["2022-08"] == 1 and data["months"]["2023-01"] == 0
+    assert data["first_published"].startswith("2022-08-15") and data["last_published"].startswith(
+        "2024-06-19"
+    )
+    assert (
+        len(data["months"]) == 23
+        and data["months"]["2022-08"] == 1
+        and data["months"]["2023-01"] == 0
+    )
     assert data["largest"][0]["id"] == "38cea08e8c" and data["smallest"][0]["id"] == "dc6d1d42a4"
     monkeypatch.setattr(cli, "_stdout_is_terminal", lambda: True)
     view = run("stats").stdout
@@ -237,7 +310,9 @@ def test_stats_on_the_seeds(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- everyday polish --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", ["list", "show", "search", "convert", "stats", "check", "index"])
+@pytest.mark.parametrize(
+    "command", ["list", "show", "search", "convert", "stats", "check", "index"]
+)
 def test_every_help_has_an_example(command: str) -> None:
     result = run(command, "--help")
     assert result.exit_code == 0 and "Example: newscli" in result.stdout
