@@ -382,13 +382,9 @@ class _Walker:
 
     def walk(self, root: object) -> None:
         # Stack items: (node, exiting, kind-for-exit)
-        stack: list[tuple[object, bool, BlockKind | None]] = []
-        child = root.child  # type: ignore[attr-defined]
-        children = []
-        while child is not None:
-            children.append(child)
-            child = child.next
-        stack.extend((node, False, None) for node in reversed(children))
+        stack: list[tuple[object, bool, BlockKind | None]] = [
+            (node, False, None) for node in reversed(_children(root))
+        ]
         while stack:
             node, exiting, kind = stack.pop()
             if exiting:
@@ -422,12 +418,7 @@ class _Walker:
             if block_kind is not None:
                 self.flush(BlockKind.PARAGRAPH)
                 stack.append((node, True, block_kind))
-            child = node.child  # type: ignore[attr-defined]
-            children = []
-            while child is not None:
-                children.append(child)
-                child = child.next
-            stack.extend((c, False, None) for c in reversed(children))
+            stack.extend((c, False, None) for c in reversed(_children(node)))
         self.flush(BlockKind.PARAGRAPH)
 
     def block_kind(self, node: object, tag: str) -> BlockKind | None:
@@ -569,13 +560,17 @@ def _text_of(node: object, br: str = "") -> str:
             continue
         if not tag or tag.startswith(("-", "#", "!")) or tag in _SKIP_TAGS:
             continue
-        kids = []
-        child = current.child  # type: ignore[attr-defined]
-        while child is not None:
-            kids.append(child)
-            child = child.next
-        stack.extend(reversed(kids))
+        stack.extend(reversed(_children(current)))
     return "".join(out)
+
+
+def _children(node: object) -> list[object]:
+    kids = []
+    child = node.child  # type: ignore[attr-defined]
+    while child is not None:
+        kids.append(child)
+        child = child.next
+    return kids
 
 
 def _first_element(node: object) -> object | None:
