@@ -353,16 +353,17 @@ class Index:
         row = self.db.execute("SELECT data FROM snapshots WHERE name = ?", (name,)).fetchone()
         return marshal.loads(row[0]) if row else None
 
+    def _drop_article(self, key: bytes) -> int:
+        """Delete a file's article row; return how many bytes of the text file it frees."""
+        row = self.db.execute("SELECT text_length FROM articles WHERE rel = ?", (key,)).fetchone()
+        self.db.execute("DELETE FROM articles WHERE rel = ?", (key,))
+        return row[0] + 1 if row else 0
+
     def _delete(self, rels: list[str]) -> None:
         dead = 0
         for rel in rels:
             key = _enc(rel)
-            row = self.db.execute(
-                "SELECT text_length FROM articles WHERE rel = ?", (key,)
-            ).fetchone()
-            if row:
-                dead += row[0] + 1
-            self.db.execute("DELETE FROM articles WHERE rel = ?", (key,))
+            dead += self._drop_article(key)
             self.db.execute("DELETE FROM files WHERE rel = ?", (key,))
         self._set_meta("dead_bytes", int(self._meta("dead_bytes", "0")) + dead)
 
@@ -402,12 +403,7 @@ class Index:
             handle.seek(text_size)
             for row in rows:
                 key = _enc(row.rel)
-                old = self.db.execute(
-                    "SELECT text_length FROM articles WHERE rel = ?", (key,)
-                ).fetchone()
-                if old:
-                    dead += old[0] + 1
-                self.db.execute("DELETE FROM articles WHERE rel = ?", (key,))
+                dead += self._drop_article(key)
                 self.db.execute(
                     "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
                     (key, row.size, row.mtime_ns, row.status, _problem_list(row.problems)),
