@@ -176,6 +176,14 @@ def index_one(source: SourceFile) -> IndexedRow:
     )
 
 
+def _quiet_worker() -> None:
+    # Ctrl-C reaches the whole process group: the parent handles it (rolls back the batch
+    # in flight, exits 130); workers must not each print a traceback.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _index_batch(sources: list[SourceFile]) -> list[IndexedRow]:
     return [index_one(source) for source in sources]
 
@@ -392,7 +400,7 @@ class Index:
             return
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_quiet_worker) as pool:
             yield from pool.map(_index_batch, batches)
 
     def _store(self, rows: list[IndexedRow]) -> None:

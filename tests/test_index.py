@@ -164,10 +164,18 @@ def test_corrupted_database_is_rebuilt_with_one_warning(seeds_copy: Path) -> Non
         assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
 
 
-def test_killed_build_continues(corpus_slice: Path, tmp_path: Path) -> None:
-    """kill -9 in the middle of a build: the next run finishes it and answers correctly."""
+@pytest.mark.parametrize("when", ["build", "refresh"])
+def test_killed_build_continues(corpus_slice: Path, tmp_path: Path, when: str) -> None:
+    """kill -9 in the middle of a build or refresh: the next run finishes it, correctly."""
     corpus = tmp_path / "corpus"
     shutil.copytree(corpus_slice, corpus)
+    if when == "refresh":
+        loaded = load_corpus(corpus)
+        Index(loaded.root).refresh(loaded)
+        for number, path in enumerate(sorted(corpus.rglob("*.md"))):
+            if number % 2:
+                path.write_bytes(path.read_bytes().replace("美国".encode(), "美國".encode()))
+            os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
     script = textwrap.dedent(
         f"""
         import os, signal
@@ -192,9 +200,27 @@ def test_killed_build_continues(corpus_slice: Path, tmp_path: Path) -> None:
     loaded = load_corpus(corpus)
     index = Index(loaded.root)
     stats = index.refresh(loaded)
-    assert stats.unchanged >= 16 and stats.added == len(loaded.files) - stats.unchanged
+    assert stats.unchanged >= 16 and stats.parsed == len(loaded.files) - stats.unchanged
+    assert stats.parsed > 0
     index.close()
     assert _answers(corpus, True, "美国", {}) == _answers(corpus, False, "美国", {})
+
+
+def test_full_disk_during_refresh_falls_back(
+    seeds_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    def full(self: Index, rows: list) -> None:  # type: ignore[type-arg]
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Index, "_store", full)
+    result = runner.invoke(cli.app, ["search", "-l", "金正恩", "--corpus", str(seeds_copy)])
+    assert result.exit_code == 0
+    assert result.stdout.split() == ["dc6d1d42a4", "38cea08e8c"]
+    assert len(result.stderr.splitlines()) == 1 and "No space left on device" in result.stderr
+    monkeypatch.undo()
+    assert _ids(seeds_copy, "金正恩") == ["dc6d1d42a4", "38cea08e8c"]  # and it recovers
 
 
 def test_two_processes_at_once(corpus_slice: Path) -> None:
