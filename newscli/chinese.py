@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 # Display conversions offered by `show --script` and `convert --script`.
@@ -155,15 +156,16 @@ def _script_table() -> list[int | None]:
     s2t changes it), or None (either, or neither): str.translate then keeps just the signal."""
     t2s_table = _t2s().table
     traditional = {code for code, target in enumerate(t2s_table) if code != target}
-    s2t: Any = _converter("s2t")
-    s2t._init_dict()
-    simplified = {
-        ord(key)
-        for group in s2t._dict_chain_data
-        for (_, _, mapping) in group
-        for key, value in mapping.items()
-        if len(key) == 1 and value.split(" ")[0] != key
-    }
+    # s2t's one-character dictionary, read directly: loading OpenCC('s2t') would also
+    # read its 49,000 phrases, which a per-character count does not use.
+    import opencc
+
+    characters = Path(opencc.__file__).parent / "dictionary" / "STCharacters.txt"
+    simplified = set()
+    for line in characters.read_text(encoding="utf-8").splitlines():
+        key, _, values = line.partition("\t")
+        if len(key) == 1 and values.split(" ")[0] != key:
+            simplified.add(ord(key))
     table: list[int | None] = [None] * (max(traditional | simplified) + 1)
     for code in traditional - simplified:
         table[code] = ord("T")

@@ -406,6 +406,7 @@ def search(
     """
     import time
 
+    from newscli.article import short_id
     from newscli.search import Matcher, Query, QueryError
 
     started = time.perf_counter()
@@ -424,7 +425,12 @@ def search(
     except QueryError as error:
         _fail(str(error))
     with _store(corpus, no_index) as store:
-        if (count or files_with_matches) and not as_json:
+        if files_with_matches and not as_json and sort is HitSort.published:
+            ids = [article_id for article_id, _ in store.search_ids(built, filters)][:max_results]
+            for article_id in ids:
+                print(short_id(article_id))
+            found = bool(ids)
+        elif (count or files_with_matches) and not as_json:
             counted = store.search_counts(built, filters)
             if sort is HitSort.hits:
                 counted.sort(key=lambda pair: -pair[1])
@@ -506,7 +512,7 @@ def index_command(
     finally:
         index.close()
     print(
-        f"{len(opened.files)} files: {stats.added} added, {stats.changed} changed, "
+        f"{len(opened)} files: {stats.added} added, {stats.changed} changed, "
         f"{stats.deleted} deleted, {stats.unchanged} unchanged"
         f"{' (rebuilt)' if stats.rebuilt or rebuild else ''}; {len(problems)} with problems; "
         f"{stats.seconds:.1f} s; index in {index.folder}"

@@ -314,6 +314,7 @@ class Corpus:
         self._stats = stats
         self.scan_problems = scan_problems or []
         self.ignored = ignored
+        self._root_is_file: bool | None = None
 
     @property
     def stats(self) -> dict[str, tuple[int, int]]:
@@ -330,7 +331,9 @@ class Corpus:
 
     def source(self, rel: str) -> SourceFile:
         size, mtime_ns = self.stats[rel]
-        path = str(self.root) if self.root.is_file() else os.path.join(str(self.root), rel)
+        if self._root_is_file is None:
+            self._root_is_file = self.root.is_file()
+        path = str(self.root) if self._root_is_file else os.path.join(str(self.root), rel)
         return SourceFile(path, rel, size, mtime_ns)
 
     def __len__(self) -> int:

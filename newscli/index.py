@@ -41,7 +41,7 @@ from newscli.search import Matcher
 if TYPE_CHECKING:
     from newscli.check import FileFacts
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 ENV_CACHE_DIR = "NEWSCLI_CACHE_DIR"
 BATCH = 256  # files parsed and committed together
 PARALLEL_FROM = 64  # fewer changed files than this are parsed in-process
@@ -79,9 +79,6 @@ CREATE TABLE IF NOT EXISTS articles (
     text_length INTEGER NOT NULL   -- in bytes, without the closing NUL
 );
 CREATE INDEX IF NOT EXISTS articles_published ON articles (published_at DESC, path);
--- Derived from the tables above in the same transaction, for commands that need all of
--- it at once: loading one marshal blob is ~10x faster than reading 100k rows.
-CREATE TABLE IF NOT EXISTS snapshots (name TEXT PRIMARY KEY, data BLOB NOT NULL);
 """
 
 
@@ -127,6 +124,18 @@ class Entries:
     ids: list[str]
     offsets: list[int]
     lengths: list[int]
+    published: list[str | None]  # fixed-width ISO text, so text order is time order
+    rels: list[str]
+
+    def as_tuple(self) -> tuple[list[str], list[int], list[int], list[str | None], list[str]]:
+        return (self.ids, self.offsets, self.lengths, self.published, self.rels)
+
+    def newest_first(self, indexes: list[int]) -> list[int]:
+        """Order as list does: published newest first, ties by path, undated last."""
+        by_path = sorted(indexes, key=lambda i: self.rels[i])
+        dated = [i for i in by_path if self.published[i] is not None]
+        dated.sort(key=lambda i: self.published[i], reverse=True)  # type: ignore[arg-type, return-value]
+        return dated + [i for i in by_path if self.published[i] is None]
 
 
 @dataclass
@@ -194,6 +203,11 @@ class Index:
         self.folder = folder or index_dir_for(root)
         self.db_path = self.folder / "index.sqlite"
         self.warnings: list[str] = []
+        # What a refresh appended (id, offset, length, published, rel), and whether it
+        # compacted the text file: enough to update the entries snapshot without a scan.
+        self._added: list[tuple[str, int, int, str | None, str]] = []
+        self._compacted = False
+        self._old_entries: Entries | None = None
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             if not os.access(self.folder, os.W_OK):
@@ -269,12 +283,23 @@ class Index:
         if self._meta("version") != self.version():
             self._clear()
             stats.rebuilt = True
+        self._added = []
+        self._compacted = False
+        current = corpus.stats
+        # The usual case, nothing changed, costs one marshal.dumps and one hash: the same
+        # scan in the same order gives the same bytes. Any difference (even just order)
+        # falls through to the full comparison.
+        dumped = marshal.dumps(current)
+        digest = hashlib.blake2b(dumped, digest_size=16).hexdigest()
+        if not stats.rebuilt and digest == self._meta("files_digest") and self._fresh():
+            stats.unchanged = len(current)
+            stats.seconds = time.perf_counter() - started
+            return stats
         known = self._snapshot("files")
         if not isinstance(known, dict):
             known = {rel: (size, mtime) for rel, size, mtime in self._files_rows()}
-        current = corpus.stats
         todo: list[SourceFile] = []
-        if known == current:  # the usual case, compared in C: nothing changed
+        if known == current:
             stats.unchanged = len(current)
         else:
             for rel, signature in current.items():
@@ -288,14 +313,26 @@ class Index:
                     stats.changed += 1
                 todo.append(corpus.source(rel))
         gone = [rel for rel in known if rel not in current]
+        # Read before any write below marks the snapshots stale.
+        self._old_entries = self._snapshot_entries() if (gone or todo) else None
         stats.deleted = len(gone)
         if gone:
             self._write(lambda: self._delete(gone))
         if todo:
             self._parse_and_store(todo, progress, workers)
-        if gone or todo or stats.rebuilt or self._meta("snapshots_fresh") != "1":
+        if gone or todo or stats.rebuilt or not self._fresh():
+            removed = set(gone) | {source.rel for source in todo}
+            entries = None
+            if not stats.rebuilt:
+                entries = self._updated_entries(self._old_entries, removed)
             self.db.execute("BEGIN IMMEDIATE")
-            self._save_snapshots()
+            self._save_snapshots(dumped, entries)
+            self._set_meta("files_digest", digest)
+            self.db.execute("COMMIT")
+            self._remove_old_snapshots()
+        elif self._meta("files_digest") != digest:
+            self.db.execute("BEGIN IMMEDIATE")
+            self._set_meta("files_digest", digest)
             self.db.execute("COMMIT")
         stats.seconds = time.perf_counter() - started
         return stats
@@ -307,7 +344,7 @@ class Index:
     def _clear(self) -> None:
         def clear() -> None:
             # Drop, not delete: a newer version may have a different schema.
-            for table in ("files", "articles", "snapshots"):
+            for table in ("files", "articles", "snapshots"):  # snapshots: schema 4 and older
                 self.db.execute(f"DROP TABLE IF EXISTS {table}")
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
@@ -337,29 +374,79 @@ class Index:
             raise
         self.db.execute("COMMIT")
 
-    def _save_snapshots(self) -> None:
-        """Runs once at the end of a refresh that changed anything (not per batch)."""
-        files = {rel: (size, mtime) for rel, size, mtime in self._files_rows()}
-        rows = self.db.execute(
-            "SELECT id, text_offset, text_length FROM articles ORDER BY text_offset"
-        ).fetchall()
-        entries = ([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
-        for name, value in (("files", files), ("entries", entries)):
-            self.db.execute(
-                "INSERT OR REPLACE INTO snapshots VALUES (?, ?)", (name, marshal.dumps(value))
-            )
+    def _save_snapshots(self, files: bytes | None = None, entries: Entries | None = None) -> None:
+        """Write the snapshots: what commands that need every file or article load at once
+        (one marshal file loads ~10x faster than reading 100k rows). Derived from the
+        tables; a refresh passes what it already holds (files as marshal bytes).
+
+        They are files beside the database, named by a serial number that this write
+        transaction records: a reader takes the serial from its snapshot of the database,
+        so it never pairs a database state with another state's snapshot."""
+        if files is None:
+            files = marshal.dumps({rel: (size, mtime) for rel, size, mtime in self._files_rows()})
+        if entries is None:
+            entries = self._entries_from_tables()
+        serial = int(self._meta("snapshot_serial", "0")) + 1
+        for name, data in (("files", files), ("entries", marshal.dumps(entries.as_tuple()))):
+            (self.folder / f"snapshot-{name}-{serial}.marshal").write_bytes(data)
+        self._set_meta("snapshot_serial", serial)
         self._set_meta("snapshots_fresh", 1)
+
+    def _remove_old_snapshots(self) -> None:
+        serial = self._meta("snapshot_serial", "0")
+        for path in self.folder.glob("snapshot-*.marshal"):
+            if not path.name.endswith(f"-{serial}.marshal"):
+                path.unlink(missing_ok=True)
+
+    def _entries_from_tables(self) -> Entries:
+        rows = self.db.execute(
+            "SELECT id, text_offset, text_length, published_at, rel FROM articles ORDER BY text_offset"
+        ).fetchall()
+        return Entries(
+            [r[0] for r in rows],
+            [r[1] for r in rows],
+            [r[2] for r in rows],
+            [r[3] for r in rows],
+            [_dec(r[4]) for r in rows],
+        )
+
+    def _updated_entries(self, old: Entries | None, removed: set[str]) -> Entries | None:
+        """The entries after a refresh that dropped `removed` and appended self._added."""
+        if old is None or self._compacted:
+            return None
+        keep = [i for i, rel in enumerate(old.rels) if rel not in removed]
+        fresh = Entries(
+            [old.ids[i] for i in keep],
+            [old.offsets[i] for i in keep],
+            [old.lengths[i] for i in keep],
+            [old.published[i] for i in keep],
+            [old.rels[i] for i in keep],
+        )
+        for article_id, offset, length, published, rel in self._added:
+            fresh.ids.append(article_id)
+            fresh.offsets.append(offset)
+            fresh.lengths.append(length)
+            fresh.published.append(published)
+            fresh.rels.append(rel)
+        return fresh
 
     def _files_rows(self) -> Iterator[tuple[str, int, int]]:
         for rel, size, mtime in self.db.execute("SELECT rel, size, mtime_ns FROM files"):
             yield _dec(rel), size, mtime
 
+    def _fresh(self) -> bool:
+        return self._meta("snapshots_fresh") == "1"
+
     def _snapshot(self, name: str) -> object | None:
-        """A saved snapshot, or None when a killed or running writer may have outdated it."""
+        """A saved snapshot, or None when a killed or running writer may have outdated it
+        (or a newer writer has already replaced it): callers then read the tables."""
         if self._meta("snapshots_fresh") != "1":
             return None
-        row = self.db.execute("SELECT data FROM snapshots WHERE name = ?", (name,)).fetchone()
-        return marshal.loads(row[0]) if row else None
+        path = self.folder / f"snapshot-{name}-{self._meta('snapshot_serial', '0')}.marshal"
+        try:
+            return marshal.loads(path.read_bytes())
+        except (OSError, ValueError, EOFError, TypeError):
+            return None
 
     def _drop_article(self, key: bytes) -> int:
         """Delete a file's article row; return how many bytes of the text file it frees."""
@@ -444,6 +531,9 @@ class Index:
                         len(row.normalized),
                     ),
                 )
+                self._added.append(
+                    (article.id, text_size, len(row.normalized), _iso(article), row.rel)
+                )
                 text_size += len(row.normalized) + 1
             handle.flush()
         self._set_meta("text_size", text_size)
@@ -456,6 +546,7 @@ class Index:
             self._write(self._compact)
 
     def _compact(self) -> None:
+        self._compacted = True
         old_path = self.text_path
         rows = self.db.execute(
             "SELECT id, text_offset, text_length FROM articles ORDER BY text_offset"
@@ -553,29 +644,30 @@ class Index:
                 found[article_id] = article
         return found
 
+    def _snapshot_entries(self) -> Entries | None:
+        loaded = self._snapshot("entries")
+        if isinstance(loaded, tuple) and len(loaded) == 5:
+            return Entries(*loaded)
+        return None
+
     def entries(self) -> tuple[Entries, Path, int]:
         """Live articles by text offset, the text file, and its committed length (one snapshot)."""
         self.db.execute("BEGIN")
         try:
-            loaded = self._snapshot("entries")
-            if not isinstance(loaded, tuple):
-                rows = self.db.execute(
-                    "SELECT id, text_offset, text_length FROM articles ORDER BY text_offset"
-                ).fetchall()
-                loaded = ([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+            entries = self._snapshot_entries() or self._entries_from_tables()
             path, size = self.text_path, int(self._meta("text_size", "0"))
         finally:
             self.db.execute("COMMIT")
-        ids, offsets, lengths = loaded
-        return Entries(ids, offsets, lengths), path, size
+        return entries, path, size
 
-    def count_matches(self, matcher: Matcher) -> list[tuple[str, int]]:
-        """(id, hits) of every article whose normalized text matches, in text order."""
+    def count_matches(self, matcher: Matcher, newest_first: bool = False) -> list[tuple[str, int]]:
+        """(id, hits) of every article whose normalized text matches, in text order (or in
+        list's newest-first order, without reading any article row)."""
         entries, path, size = self.entries()
         if not entries.ids:
             return []
         counter = _byte_counter(matcher)
-        results: list[tuple[str, int]] = []
+        results: list[tuple[int, int]] = []
         offsets, lengths = entries.offsets, entries.lengths
         with open(path, "rb") as handle:
             for first, last in _chunks(offsets, lengths, CHUNK_BYTES):
@@ -586,8 +678,11 @@ class Index:
                 handle.seek(base)
                 data = handle.read(end - base)
                 for index, hits in counter(data, base, offsets, lengths, first, last):
-                    results.append((entries.ids[index], hits))
-        return results
+                    results.append((index, hits))
+        if newest_first:
+            hits_at = dict(results)
+            return [(entries.ids[i], hits_at[i]) for i in entries.newest_first(list(hits_at))]
+        return [(entries.ids[index], hits) for index, hits in results]
 
     def close(self) -> None:
         self.db.close()

@@ -103,6 +103,12 @@ class Store:
         summaries = filters.apply(self.index.summaries(ids=list(counts)))
         return [(a, counts[a.id]) for a in summaries]
 
+    def search_ids(self, query: Query, filters: Filters = NO_FILTERS) -> list[tuple[str, int]]:
+        """(full id, hits), newest first: for -l, which needs nothing else."""
+        if self.index is not None and query.simple and not filters.active:
+            return self.index.count_matches(query.patterns[0], newest_first=True)
+        return [(article.id, hits) for article, hits in self.search_counts(query, filters)]
+
     def close(self) -> None:
         if self.index is not None:
             self.index.close()

@@ -116,6 +116,29 @@ def test_freshness_add_edit_delete_rename(seeds_copy: Path) -> None:
     assert "新文章" in listed and len(listed.splitlines()) == 2
 
 
+def test_incremental_snapshots_equal_the_tables(corpus_slice: Path, tmp_path: Path) -> None:
+    """The snapshots a refresh updates in memory must equal what the tables say."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(corpus_slice, corpus)
+    paths = sorted(corpus.rglob("*.md"))
+
+    def check() -> None:
+        loaded = load_corpus(corpus)
+        index = Index(loaded.root)
+        index.refresh(loaded)
+        assert index._snapshot_entries() == index._entries_from_tables()
+        assert index._snapshot("files") == {r: (s, m) for r, s, m in index._files_rows()}
+        index.close()
+
+    check()
+    paths[0].write_text(paths[0].read_text(encoding="utf-8") + "<p>加一段</p>", encoding="utf-8")
+    paths[1].unlink()
+    shutil.copy(paths[2], corpus / "copy.md")
+    check()
+    paths[3].rename(corpus / "moved.md")
+    check()
+
+
 def test_parser_version_change_rebuilds(seeds_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     corpus = load_corpus(seeds_copy)
     index = Index(corpus.root)
