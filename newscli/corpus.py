@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import hashlib
 import os
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -114,28 +113,28 @@ def scan(root: Path) -> Scan:
         except OSError as error:
             result.problems.append(Problem(folder, _os_reason(error), "unreadable"))
             return
-        for entry in entries:
+        stats = result.stats
+        suffixes = ARTICLE_SUFFIXES
+        for entry in entries:  # the hot loop of every command: kept lean on purpose
             name = entry.name
-            if name.startswith("."):
+            if name[0] == ".":
                 result.ignored += 1
                 continue
-            rel = rel_prefix + name
             try:
-                is_dir = entry.is_dir()  # from the directory listing: no extra system call
-                if not is_dir:
-                    dot = name.rfind(".")
-                    if dot <= 0 or name[dot:].lower() not in ARTICLE_SUFFIXES:
-                        result.ignored += 1
-                        continue
+                if entry.is_dir():  # from the listing (a stat only for symlinks)
+                    walk(entry.path, rel_prefix + name + "/")  # walk() stats it anyway
+                    continue
+                dot = name.rfind(".")
+                if dot <= 0 or name[dot:].lower() not in suffixes:
+                    result.ignored += 1
+                    continue
                 info = entry.stat()  # follows symlinks
             except OSError as error:
                 reason = "broken symbolic link" if entry.is_symlink() else _os_reason(error)
                 result.problems.append(Problem(entry.path, reason, "unreadable"))
                 continue
-            if stat.S_ISDIR(info.st_mode):
-                walk(entry.path, rel + "/")
-            elif stat.S_ISREG(info.st_mode):
-                result.stats[rel] = (info.st_size, info.st_mtime_ns)
+            if info.st_mode & 0o170000 == 0o100000:  # a regular file
+                stats[rel_prefix + name] = (info.st_size, info.st_mtime_ns)
             else:
                 result.ignored += 1
 
