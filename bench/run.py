@@ -173,7 +173,13 @@ def main() -> None:
             "",
         ]
     )
-    (ROOT / "bench" / "RESULTS.md").write_text(text, encoding="utf-8")
+    results = ROOT / "bench" / "RESULTS.md"
+    # The hand-written analysis below the marker survives a new run.
+    marker = "<!-- analysis -->"
+    previous = results.read_text(encoding="utf-8") if results.exists() else ""
+    if marker in previous:
+        text += "\n" + previous[previous.index(marker) :]
+    results.write_text(text, encoding="utf-8")
     print(text)
 
 

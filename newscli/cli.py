@@ -142,7 +142,7 @@ def _find_article(corpus: str | None, name: str):  # type: ignore[no-untyped-def
 
     try:
         root = resolve_root(corpus)
-        source, _ = locate(root, name)
+        source = locate(root, name)
     except CorpusError as error:
         _fail(str(error))
     except ArticleNotFound as error:

@@ -126,23 +126,21 @@ def open_store(
     return store
 
 
-def locate(root: Path, name: str) -> tuple[SourceFile, Corpus | None]:
+def locate(root: Path, name: str) -> SourceFile:
     """Find ARTICLE cheaply: a path needs no look-up, an id or stem is looked up in the
-    index as last refreshed, and only when that fails (or is stale) is the folder scanned.
-    Returns the file and the scanned corpus, if a scan was needed."""
+    index as last refreshed, and only when that fails (or is stale) is the folder scanned."""
     direct = source_for_path(root, name)
     if direct is not None:
-        return direct, None
+        return direct
     known = _indexed_files(root)
     if known:
         try:
             found = find_source(Corpus(root, known, []), name)
             if os.path.isfile(found.path):
-                return found, None
+                return found
         except ArticleNotFound:
-            pass  # maybe a file the index has not seen yet
-    corpus = load_corpus(root)
-    return find_source(corpus, name), corpus
+            pass  # maybe a file the index has not seen yet: ask the folder itself
+    return find_source(load_corpus(root), name)
 
 
 def _indexed_files(root: Path) -> list[SourceFile]:

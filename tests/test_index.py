@@ -139,6 +139,18 @@ def test_incremental_snapshots_equal_the_tables(corpus_slice: Path, tmp_path: Pa
     check()
 
 
+def test_show_finds_a_file_the_index_has_not_seen_yet(seeds_copy: Path) -> None:
+    assert _ids(seeds_copy, "金正恩")  # the index now knows two files
+    (seeds_copy / "later.txt").write_text(
+        "<!--1700000000000-->\n[后来的文章](https://x.org/9)\n------\n<p>正文</p>", encoding="utf-8"
+    )
+    shown = runner.invoke(cli.app, ["show", "later", "--corpus", str(seeds_copy)])
+    assert shown.exit_code == 0 and shown.stdout.startswith("后来的文章")
+    (seeds_copy / "002_7f245f662d01c087.txt").unlink()
+    gone = runner.invoke(cli.app, ["show", "dc6d", "--corpus", str(seeds_copy)])
+    assert gone.exit_code == 2 and "no article 'dc6d'" in gone.stderr
+
+
 def test_parser_version_change_rebuilds(seeds_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     corpus = load_corpus(seeds_copy)
     index = Index(corpus.root)
