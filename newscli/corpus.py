@@ -5,6 +5,8 @@ from __future__ import annotations
 import codecs
 import hashlib
 import os
+import sys
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -88,24 +90,73 @@ class Scan:
     ignored: int = 0  # files that are not articles (images, READMEs, hidden files…)
 
 
+# With at least this many folders to share, two processes scan halves of the tree.
+PARALLEL_FOLDERS = 8
+
+
 def scan(root: Path) -> Scan:
-    """Walk root recursively (following links, never twice into one folder)."""
+    """Walk root recursively (following links, never twice into one folder).
+
+    Stat-ing every file is most of what an up-to-date command costs, and Python's threads
+    cannot share that work, so on Linux a large tree is split between this process and a
+    forked one. That is exact only without symbolic links to folders (no loops, no folder
+    reached twice), so if either side meets one, the whole tree is walked again serially."""
     result = Scan()
     if root.is_file():
         _add_file(result, str(root), root.name, os.stat(root))
         return result
-    seen_dirs: set[tuple[int, int]] = set()
+    walker = _Walk(result)
+    queue: deque[tuple[str, str]] = deque([(str(root), "")])
+    while queue and len(queue) < PARALLEL_FOLDERS:
+        walker.folder(*queue.popleft(), into=queue)
+    if len(queue) >= PARALLEL_FOLDERS and not walker.linked_folders and _can_fork():
+        pending = list(queue)
+        child = _ChildScan(walker, pending[1::2])
+        walker.drain(pending[0::2])
+        theirs = child.collect()
+        if theirs is not None and not walker.linked_folders:
+            stats, problems, ignored = theirs
+            result.stats.update(stats)
+            result.problems.extend(Problem(*item) for item in problems)
+            result.ignored += ignored
+            return result
+        result = Scan()  # a linked folder, or the child failed: walk it all in one process
+        walker = _Walk(result)
+        queue = deque([(str(root), "")])
+    walker.drain(list(queue))
+    return result
 
-    def walk(folder: str, rel_prefix: str) -> None:
+
+def _can_fork() -> bool:
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
+class _Walk:
+    """Lists folders into a Scan; subfolders go onto a stack (no recursion limit)."""
+
+    def __init__(self, result: Scan) -> None:
+        self.result = result
+        self.seen: set[tuple[int, int]] = set()  # (device, inode) of folders walked
+        self.linked_folders = False  # met a symbolic link to a folder
+
+    def drain(self, folders: list[tuple[str, str]]) -> None:
+        stack = list(folders)
+        while stack:
+            self.folder(*stack.pop(), into=stack)
+
+    def folder(
+        self, folder: str, rel_prefix: str, into: deque[tuple[str, str]] | list[tuple[str, str]]
+    ) -> None:
+        result = self.result
         try:
             info = os.stat(folder)
         except OSError as error:
             result.problems.append(Problem(folder, _os_reason(error), "unreadable"))
             return
         key = (info.st_dev, info.st_ino)
-        if key in seen_dirs:
+        if key in self.seen:
             return  # a symlink loop, or a second link to a folder already walked
-        seen_dirs.add(key)
+        self.seen.add(key)
         try:
             # Unsorted: order comes later (newest first, ties by path); sorting costs here.
             with os.scandir(folder) as listing:
@@ -122,7 +173,9 @@ def scan(root: Path) -> Scan:
                 continue
             try:
                 if entry.is_dir():  # from the listing (a stat only for symlinks)
-                    walk(entry.path, rel_prefix + name + "/")  # walk() stats it anyway
+                    if entry.is_symlink():
+                        self.linked_folders = True
+                    into.append((entry.path, rel_prefix + name + "/"))
                     continue
                 dot = name.rfind(".")
                 if dot <= 0 or name[dot:].lower() not in suffixes:
@@ -138,8 +191,48 @@ def scan(root: Path) -> Scan:
             else:
                 result.ignored += 1
 
-    walk(str(root), "")
-    return result
+
+ChildResult = tuple[dict[str, tuple[int, int]], list[tuple[str, str, str]], int]
+
+
+class _ChildScan:
+    """A forked process walking some folders; collect() waits and returns what it found,
+    or None if it met a linked folder or failed (the caller then walks serially)."""
+
+    def __init__(self, parent: _Walk, folders: list[tuple[str, str]]) -> None:
+        import marshal
+
+        self.read_end, write_end = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: never returns
+            code = 1
+            try:
+                os.close(self.read_end)
+                found = Scan()
+                child = _Walk(found)
+                child.seen = set(parent.seen)
+                child.drain(folders)
+                problems = [(p.path, p.reason, p.kind) for p in found.problems]
+                payload = marshal.dumps(
+                    (found.stats, problems, found.ignored, child.linked_folders)
+                )
+                with os.fdopen(write_end, "wb") as out:
+                    out.write(payload)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write_end)
+
+    def collect(self) -> ChildResult | None:
+        import marshal
+
+        with os.fdopen(self.read_end, "rb") as incoming:
+            payload = incoming.read()
+        _, status = os.waitpid(self.pid, 0)
+        if status != 0 or not payload:
+            return None
+        stats, problems, ignored, linked = marshal.loads(payload)
+        return None if linked else (stats, problems, ignored)
 
 
 def _add_file(result: Scan, path: str, rel: str, info: os.stat_result) -> None:
