@@ -136,13 +136,16 @@ def _progress() -> Iterator[Callable[[int, int], None] | None]:
 
 def _find_article(corpus: str | None, name: str):  # type: ignore[no-untyped-def]
     from newscli.article import short_id
-    from newscli.corpus import ArticleNotFound, CorpusError, load, resolve_root
-    from newscli.store import locate
+    from newscli.corpus import ArticleNotFound, CorpusError, load, resolve_root, source_for_path
     from newscli.textsafe import display_path
 
     try:
         root = resolve_root(corpus)
-        source = locate(root, name)
+        source = source_for_path(root, name)  # a path needs neither index nor scan
+        if source is None:
+            from newscli.store import locate
+
+            source = locate(root, name)
     except CorpusError as error:
         _fail(str(error))
     except ArticleNotFound as error:
@@ -315,13 +318,14 @@ def show(
     Example: newscli show 000 --script simplified
     """
     from newscli.export import to_txt
-    from newscli.render import article_view
 
     found = _find_article(corpus, article)
     if not _stdout_is_terminal():
         sys.stdout.write(to_txt(found, script.value))
         return
     console = _console()
+    from newscli.render import article_view  # rich: only for a terminal
+
     view = article_view(found, script.value)
     if pager and len(console.render_lines(view, pad=False)) > console.height:
         os.environ.setdefault("LESS", "-FRX")

@@ -28,8 +28,10 @@ import os
 import re
 import sqlite3
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -487,8 +489,17 @@ class Index:
             return
         from concurrent.futures import ProcessPoolExecutor
 
+        # A bounded window of batches in flight: results wait for the SQLite writer, and
+        # queueing them all (as pool.map does) holds a large corpus's text in memory.
+        waiting = iter(batches)
         with ProcessPoolExecutor(max_workers=workers, initializer=_quiet_worker) as pool:
-            yield from pool.map(_index_batch, batches)
+            in_flight = deque(pool.submit(_index_batch, b) for b in islice(waiting, 2 * workers))
+            while in_flight:
+                rows = in_flight.popleft().result()
+                following = next(waiting, None)
+                if following is not None:
+                    in_flight.append(pool.submit(_index_batch, following))
+                yield rows
 
     def _store(self, rows: list[IndexedRow]) -> None:
         text_size = int(self._meta("text_size", "0"))

@@ -208,6 +208,7 @@ def article_view(article: Article, script: str = "original") -> Group:
             meta.append(f" (from {article.published_source.value.replace('_', ' ')})", style="dim")
     if article.author:
         meta.append("  by " + safe_line(convert_for_display(article.author, script)))
+    meta.append(f"  {article.script} script", style="dim")
     parts.append(CJKText(meta))
     if article.archived_at:
         parts.append(

@@ -72,6 +72,7 @@ def test_show_terminal_wraps_chinese(monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[0] == "普京会金正恩 朝俄签订防卫互助协定"
+    assert lines[1] == "德国之声  published 2024-06-19 12:42 UTC  simplified script"
     from rich.cells import cell_len
 
     assert max(cell_len(line) for line in lines) <= 100
