@@ -210,6 +210,7 @@ class Index:
         self._added: list[tuple[str, int, int, str | None, str]] = []
         self._compacted = False
         self._old_entries: Entries | None = None
+        self._track_added = True
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             if not os.access(self.folder, os.W_OK):
@@ -300,7 +301,7 @@ class Index:
         known = self._snapshot("files")
         if not isinstance(known, dict):
             known = {rel: (size, mtime) for rel, size, mtime in self._files_rows()}
-        todo: list[SourceFile] = []
+        todo: list[str] = []  # rels: SourceFiles are made a batch at a time (memory)
         if known == current:
             stats.unchanged = len(current)
         else:
@@ -313,19 +314,22 @@ class Index:
                     stats.added += 1
                 else:
                     stats.changed += 1
-                todo.append(corpus.source(rel))
+                todo.append(rel)
         gone = [rel for rel in known if rel not in current]
         # Read before any write below marks the snapshots stale.
         self._old_entries = self._snapshot_entries() if (gone or todo) else None
         stats.deleted = len(gone)
         if gone:
             self._write(lambda: self._delete(gone))
+        # Entries are updated in memory for small changes; after a large one (a first
+        # build) they are read back from the tables instead of holding every row twice.
+        self._track_added = len(todo) <= max(1000, len(current) // 10)
         if todo:
-            self._parse_and_store(todo, progress, workers)
+            self._parse_and_store(corpus, todo, progress, workers)
         if gone or todo or stats.rebuilt or not self._fresh():
-            removed = set(gone) | {source.rel for source in todo}
+            removed = set(gone) | set(todo)
             entries = None
-            if not stats.rebuilt:
+            if not stats.rebuilt and self._track_added:
                 entries = self._updated_entries(self._old_entries, removed)
             self.db.execute("BEGIN IMMEDIATE")
             self._save_snapshots(dumped, entries)
@@ -401,16 +405,16 @@ class Index:
                 path.unlink(missing_ok=True)
 
     def _entries_from_tables(self) -> Entries:
-        rows = self.db.execute(
+        entries = Entries([], [], [], [], [])
+        for article_id, offset, length, published, rel in self.db.execute(
             "SELECT id, text_offset, text_length, published_at, rel FROM articles ORDER BY text_offset"
-        ).fetchall()
-        return Entries(
-            [r[0] for r in rows],
-            [r[1] for r in rows],
-            [r[2] for r in rows],
-            [r[3] for r in rows],
-            [_dec(r[4]) for r in rows],
-        )
+        ):
+            entries.ids.append(article_id)
+            entries.offsets.append(offset)
+            entries.lengths.append(length)
+            entries.published.append(published)
+            entries.rels.append(_dec(rel))
+        return entries
 
     def _updated_entries(self, old: Entries | None, removed: set[str]) -> Entries | None:
         """The entries after a refresh that dropped `removed` and appended self._added."""
@@ -465,13 +469,15 @@ class Index:
         self._set_meta("dead_bytes", int(self._meta("dead_bytes", "0")) + dead)
 
     def _parse_and_store(
-        self, todo: list[SourceFile], progress: Progress | None, workers: int | None
+        self, corpus: Corpus, todo: list[str], progress: Progress | None, workers: int | None
     ) -> None:
-        batches = [todo[i : i + BATCH] for i in range(0, len(todo), BATCH)]
+        batches = (
+            [corpus.source(rel) for rel in todo[i : i + BATCH]] for i in range(0, len(todo), BATCH)
+        )
         done = 0
         if progress:
             progress(0, len(todo))
-        for rows in self._parsed_batches(batches, workers):
+        for rows in self._parsed_batches(batches, workers, len(todo)):
             self._write(lambda rows=rows: self._store(rows))
             done += len(rows)
             if progress:
@@ -479,9 +485,8 @@ class Index:
         self._maybe_compact()
 
     def _parsed_batches(
-        self, batches: list[list[SourceFile]], workers: int | None
+        self, batches: Iterator[list[SourceFile]], workers: int | None, total: int
     ) -> Iterator[list[IndexedRow]]:
-        total = sum(len(batch) for batch in batches)
         workers = workers or os.cpu_count() or 1
         if total < PARALLEL_FROM or workers < 2:
             for batch in batches:
@@ -542,9 +547,10 @@ class Index:
                         len(row.normalized),
                     ),
                 )
-                self._added.append(
-                    (article.id, text_size, len(row.normalized), _iso(article), row.rel)
-                )
+                if self._track_added:
+                    self._added.append(
+                        (article.id, text_size, len(row.normalized), _iso(article), row.rel)
+                    )
                 text_size += len(row.normalized) + 1
             handle.flush()
         self._set_meta("text_size", text_size)
