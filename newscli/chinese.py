@@ -143,7 +143,6 @@ def convert_for_display(text: str, script: str) -> str:
     return str(_converter(config).convert(text))
 
 
-SCRIPTS = ("traditional", "simplified", "mixed", "other")
 # Fewer script-specific characters than this, and a text is not called Chinese either way.
 _MIN_SIGNAL = 5
 # A text is one script when at least this share of its script-specific characters is.

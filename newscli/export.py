@@ -12,8 +12,6 @@ from newscli.article import Article, Block, BlockKind
 from newscli.chinese import convert_for_display
 from newscli.textsafe import escape_json_text, safe
 
-FORMATS = ("txt", "md", "json", "jsonl")
-
 
 def format_moment(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else ""

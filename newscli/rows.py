@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from newscli.article import Article, short_id
 from newscli.textsafe import escape_json_text
 
-FORMATS = ("table", "tsv", "csv", "json", "jsonl", "ids")
-
 
 @dataclass(frozen=True)
 class Column:

@@ -102,9 +102,6 @@ def snippet(text: str, hit: Hit, context: int = DEFAULT_CONTEXT) -> Snippet:
     )
 
 
-SCOPES = ("all", "title", "body")
-
-
 @dataclass(frozen=True)
 class Query:
     """What `search` looks for: any (or, with all_terms, every) pattern, none of `exclude`,
