@@ -128,7 +128,13 @@ def scan(root: Path) -> Scan:
 
 
 def _can_fork() -> bool:
-    return sys.platform.startswith("linux") and hasattr(os, "fork")
+    # Forking a process that runs other threads can copy their held locks into the child
+    # (and Python 3.12+ warns about it): a library caller with threads gets the serial walk.
+    import threading
+
+    return (
+        sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1
+    )
 
 
 class _Walk:
