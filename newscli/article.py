@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 ID_DISPLAY = 10  # ids are shown as their first ten hex digits; any unique prefix finds one
 
@@ -148,6 +149,74 @@ class Article:
             size_bytes=data.get("size_bytes", 0),
             script=data.get("script", "other"),
         )
+
+
+@dataclass(frozen=True)
+class Summary:
+    """An article without its body: what list, stats, -l and -c need (the index serves
+    these without reading any article text). Not an Article with an empty `text`."""
+
+    id: str
+    path: str
+    title: str
+    url: str = ""
+    outlet: str = ""
+    author: str = ""
+    archived_at: datetime | None = None
+    published_at: datetime | None = None
+    published_source: DateSource = DateSource.NONE
+    tags: tuple[str, ...] = ()
+    encoding: str = "utf-8"
+    size_bytes: int = 0
+    script: str = "other"
+    char_count: int = 0  # characters of body text
+
+    @classmethod
+    def of(cls, article: Article) -> Summary:
+        return cls(
+            id=article.id,
+            path=article.path,
+            title=article.title,
+            url=article.url,
+            outlet=article.outlet,
+            author=article.author,
+            archived_at=article.archived_at,
+            published_at=article.published_at,
+            published_source=article.published_source,
+            tags=tuple(article.tags),
+            encoding=article.encoding,
+            size_bytes=article.size_bytes,
+            script=article.script,
+            char_count=article.char_count,
+        )
+
+
+class Dated(Protocol):
+    @property
+    def published_at(self) -> datetime | None: ...
+    @property
+    def path(self) -> str: ...
+
+
+D = TypeVar("D", bound=Dated)
+
+# "Newest first", the one order of list and search, written once: published newest first,
+# ties by path, undated last. NEWEST_FIRST_SQL is the same order for the index's tables
+# (published_at is stored as fixed-width ISO text, so text order is time order; NULL sorts
+# lowest, so undated rows come last).
+NEWEST_FIRST_SQL = "published_at DESC, path"
+_EPOCH = datetime.min.replace(tzinfo=timezone.utc)
+
+
+def newest_first(items: Iterable[D]) -> list[D]:
+    """Articles or summaries in list's order (see NEWEST_FIRST_SQL)."""
+    by_path = sorted(items, key=lambda item: item.path)
+    dated = sorted(
+        (item for item in by_path if item.published_at),
+        key=lambda item: item.published_at or _EPOCH,
+        reverse=True,
+    )
+    return dated + [item for item in by_path if item.published_at is None]
 
 
 def block_plain_text(block: Block) -> str:
