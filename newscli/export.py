@@ -61,6 +61,35 @@ def _md_escape(text: str) -> str:
     return re.sub(r"^([#>+-]|\d+\.)", r"\\\1", escaped, flags=re.M)
 
 
+# Characters a url may keep as they are inside Markdown's <…> and (…): RFC 3986's
+# unreserved and reserved sets, less the ones Markdown reads as syntax ( ( ) < > [ ] ).
+_URL_KEEP = "-._~:/?#@!$&'*+,;=%"
+
+
+def md_url(url: str) -> str | None:
+    """A url made inert for Markdown, or None when it must not become a link at all.
+
+    Only http(s) urls are linked (never `javascript:`, `data:` …); every character that could
+    close the link or open markup is percent-encoded, so a url can only ever be one link.
+    """
+    from urllib.parse import quote, urlsplit
+
+    url = url.strip()
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return None
+    if scheme not in ("http", "https"):
+        return None
+    return quote(url, safe=_URL_KEEP)
+
+
+def _md_image(alt: str, url: str) -> list[str]:
+    """`![alt](<url>)`, or nothing when the url is not one to link (the caption stays)."""
+    target = md_url(url)
+    return [f"![{alt}](<{target}>)"] if target else []
+
+
 def to_markdown(article: Article, script: str = "original") -> str:
     """Markdown with structure; links in the text become numbered footnotes."""
 
@@ -73,7 +102,7 @@ def to_markdown(article: Article, script: str = "original") -> str:
         out = _md_escape(text)
         for link in block.links:
             label = _md_escape(convert(link.text))
-            if label and label in out and link.url not in footnotes:
+            if label and label in out and md_url(link.url) and link.url not in footnotes:
                 footnotes.append(link.url)
                 out = out.replace(label, f"{label}[^{len(footnotes)}]", 1)
         return out
@@ -85,7 +114,8 @@ def to_markdown(article: Article, script: str = "original") -> str:
     if article.author:
         meta.append(_md_escape(convert(article.author)))
     if article.url:
-        meta.append(f"<{article.url}>")
+        header_url = md_url(article.url)
+        meta.append(f"<{header_url}>" if header_url else _md_escape(article.url))
     lines += [" · ".join(meta), ""]
     for block in article.blocks:
         text = convert(block.text)
@@ -93,12 +123,14 @@ def to_markdown(article: Article, script: str = "original") -> str:
         if kind is BlockKind.HEADING:
             lines.append(f"## {with_links(block, text)}")
         elif kind is BlockKind.IMAGE:
-            lines.append(f"![{_md_escape(text)}]({block.image_url})")
+            image = _md_image(_md_escape(text), block.image_url)
+            lines += image
             if text:
-                lines += ["", f"*{_md_escape(text)}*"]
+                lines += [""] * bool(image) + [f"*{_md_escape(text)}*"]
         elif kind is BlockKind.GALLERY:
-            if block.image_url:
-                lines += [f"![{_md_escape(convert(block.label))}]({block.image_url})", ""]
+            image = _md_image(_md_escape(convert(block.label)), block.image_url)
+            if image:
+                lines += [*image, ""]
             lines.append(f"**{_md_escape(convert(block.label))}**：{with_links(block, text)}")
         elif kind is BlockKind.QUOTE:
             lines.append("\n".join(f"> {line}" for line in with_links(block, text).split("\n")))
@@ -110,7 +142,7 @@ def to_markdown(article: Article, script: str = "original") -> str:
             lines.append(with_links(block, text).replace("\n", "  \n"))
         lines.append("")
     if footnotes:
-        lines += [f"[^{number}]: <{url}>" for number, url in enumerate(footnotes, 1)]
+        lines += [f"[^{number}]: <{md_url(url) or ''}>" for number, url in enumerate(footnotes, 1)]
     return safe("\n".join(lines).rstrip("\n") + "\n")
 
 
