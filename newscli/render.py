@@ -8,15 +8,20 @@ spaces between Latin words, and keeps closing punctuation off the start of a lin
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
+import subprocess
+import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.pager import Pager
 from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
@@ -122,7 +127,10 @@ class CJKText:
 
 
 def make_console(*, stderr: bool = False, color: str = "auto", width: int | None = None) -> Console:
-    """The one place consoles are made: no markup, emoji codes or auto-highlighting, ever."""
+    """The one place consoles are made: no markup, emoji codes or auto-highlighting, ever.
+
+    `color` is --color: auto (colour on a terminal unless $NO_COLOR), always (colour even
+    into a pipe, whatever $NO_COLOR says: the flag is the later, explicit word), never."""
     force = {"always": True, "never": False}.get(color)
     return Console(
         stderr=stderr,
@@ -130,10 +138,39 @@ def make_console(*, stderr: bool = False, color: str = "auto", width: int | None
         emoji=False,
         highlight=False,
         force_terminal=force,
-        no_color=True if color == "never" else None,
+        no_color={"always": False, "never": True}.get(color),
         width=width,
         soft_wrap=False,
     )
+
+
+def pager_command(environ: Mapping[str, str]) -> list[str]:
+    """$PAGER, else less; less always gets -R (colours) on its command line, because a
+    $LESS without R would otherwise show the escape codes as text."""
+    try:
+        command = shlex.split(environ.get("PAGER", "").strip() or "less")
+    except ValueError:
+        command = ["less"]
+    if command and os.path.basename(command[0]) == "less" and "-R" not in command:
+        command.append("-R")
+    return command or ["less", "-R"]
+
+
+class CommandPager(Pager):
+    """Pages through an external command (see pager_command); without one, just prints."""
+
+    def show(self, content: str) -> None:
+        environ = dict(os.environ)
+        environ.setdefault("LESS", "-FRX")  # quit if one screen, keep the text on exit
+        try:
+            subprocess.run(
+                pager_command(environ),
+                input=content.encode("utf-8", "surrogateescape"),
+                env=environ,
+                check=False,
+            )
+        except OSError:  # no such pager: the text itself is what matters
+            sys.stdout.write(content)
 
 
 def short_date(article: Article) -> str:
