@@ -513,9 +513,9 @@ def show(
         from newscli.render import CommandPager
 
         with console.pager(CommandPager(), styles=True):
-            console.print(view)
+            console.print(view, crop=False)  # a url longer than a line stays whole
     else:
-        console.print(view)
+        console.print(view, crop=False)
 
 
 class Scope(str, Enum):

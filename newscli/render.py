@@ -2,14 +2,12 @@
 
 All article text goes through `textsafe.safe` and into rich `Text` objects (never markup
 strings), so neither escape sequences nor `[bold]`-style markup in an article can act.
-Chinese has no spaces to wrap at: `CJKText` wraps between any two CJK characters, at
-spaces between Latin words, and keeps closing punctuation off the start of a line.
+`CJKText` sets text the way Chinese is set; the line-breaking rules are in `linebreak`.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import subprocess
 import sys
@@ -28,6 +26,8 @@ from rich.text import Text
 
 from newscli.article import Article, BlockKind, short_id
 from newscli.chinese import convert_for_display
+from newscli.export import display_label
+from newscli.linebreak import wrap_offsets
 from newscli.rows import COLUMNS, DEFAULT_COLUMNS, records
 from newscli.search import ArticleHits, snippet
 from newscli.textsafe import display_path, safe, safe_line
@@ -35,77 +35,6 @@ from newscli.textsafe import display_path, safe, safe_line
 if TYPE_CHECKING:
     from newscli.check import CheckReport
     from newscli.stats import Stats
-
-_CJK_CHAR = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff"
-_TOKEN = re.compile(rf"\s+|[{_CJK_CHAR}]|[^\s{_CJK_CHAR}]+")
-# Characters that must not begin a line (kinsoku): closing brackets and punctuation.
-_NO_LINE_START = set("，。、；：？！）」』》〉】〕］｝”’…—·,.;:?!)]}%")
-
-
-def wrap_offsets(text: str, width: int) -> list[tuple[int, int]]:
-    """Line spans of `text` wrapped to `width` terminal cells (wide characters count 2)."""
-    width = max(width, 4)
-    lines: list[tuple[int, int]] = []
-    for para_start, para_end in _split_newlines(text):
-        line_start = para_start
-        line_end = para_start
-        used = 0
-        for match in _TOKEN.finditer(text, para_start, para_end):
-            token = match.group()
-            size = cell_len(token)
-            if token.isspace():
-                if used + size > width:
-                    lines.append((line_start, line_end))
-                    line_start = line_end = match.end()
-                    used = 0
-                else:
-                    used += size
-                    line_end = match.end()
-                continue
-            if used + size <= width:
-                used += size
-                line_end = match.end()
-                continue
-            if token[0] in _NO_LINE_START and line_end - line_start > 1 and size <= 2:
-                # Carry the previous character down with the punctuation.
-                carry = line_end - 1
-                lines.append((line_start, carry))
-                line_start, line_end = carry, match.end()
-                used = cell_len(text[line_start:line_end])
-                continue
-            if line_end > line_start:
-                lines.append((line_start, _rstrip_index(text, line_start, line_end)))
-            line_start = match.start()
-            used = 0
-            # A word longer than a line is folded.
-            position = match.start()
-            for index, char in enumerate(token):
-                char_size = cell_len(char)
-                if used + char_size > width and used:
-                    lines.append((line_start, position + index))
-                    line_start = position + index
-                    used = 0
-                used += char_size
-            line_end = match.end()
-        lines.append((line_start, _rstrip_index(text, line_start, line_end)))
-    return lines
-
-
-def _split_newlines(text: str) -> Iterator[tuple[int, int]]:
-    start = 0
-    while True:
-        end = text.find("\n", start)
-        if end == -1:
-            yield start, len(text)
-            return
-        yield start, end
-        start = end + 1
-
-
-def _rstrip_index(text: str, start: int, end: int) -> int:
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return end
 
 
 @dataclass
@@ -118,11 +47,17 @@ class CJKText:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         width = max(options.max_width - self.indent, 4)
         plain = self.text.plain
+        spans = wrap_offsets(plain, width)
+        # One divide for all lines: slicing a Text per line copies all of it (quadratic).
+        cuts = sorted({offset for span in spans for offset in span})
+        bounds = zip([0, *cuts], [*cuts, len(plain)], strict=True)
+        pieces = dict(zip(bounds, self.text.divide(cuts), strict=True))
         pad = " " * self.indent
-        for start, end in wrap_offsets(plain, width):
-            line = Text(pad) + self.text[start:end]
+        for span in spans:
+            piece = pieces.get(span) or Text()
+            line = Text(pad) + piece if pad else piece
             line.no_wrap = True
-            line.overflow = "crop"
+            line.overflow = "ignore"  # only a url is wider than the line: it must stay whole
             yield line
 
 
@@ -233,6 +168,9 @@ def article_view(article: Article, script: str = "original") -> Group:
     def convert(text: str) -> Text:
         return Text(safe(convert_for_display(text, script)))
 
+    def label(word: str) -> str:
+        return display_label(word, article.script, script)
+
     title = convert(article.title)
     title.stylize("bold")
     parts: list[object] = [CJKText(title)]
@@ -265,12 +203,12 @@ def article_view(article: Article, script: str = "original") -> Group:
             text.stylize("bold")
             parts.append(CJKText(text))
         elif kind is BlockKind.IMAGE:
-            caption = Text("[图片] ", style="magenta") + text
+            caption = Text(f"[{label('图片')}] ", style="magenta") + text
             caption.stylize("italic")
             parts.append(CJKText(caption))
             parts.append(CJKText(Text(safe_line(block.image_url), style="dim"), indent=2))
         elif kind is BlockKind.GALLERY:
-            item = Text("[图集] ", style="magenta")
+            item = Text(f"[{label('图集')}] ", style="magenta")
             item.append(safe(convert_for_display(block.label, script)), style="bold")
             item.append("：")
             item.append_text(text)
