@@ -393,3 +393,21 @@ def test_completion_of_ids_and_outlets(tmp_path: Path) -> None:
             },
         )
         assert done.stdout.decode().split() == [expected], words
+
+
+def test_index_reports_the_time_the_user_waited(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    import newscli.corpus
+
+    real_load = newscli.corpus.load_corpus
+
+    def slow_walk(*args: object, **kwargs: object) -> object:
+        time.sleep(1.0)  # the folder walk is part of what the user waits for
+        return real_load(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(newscli.corpus, "load_corpus", slow_walk)
+    result = run("index")
+    assert result.exit_code == 0, result.stderr
+    seconds = float(re.search(r"; ([0-9.]+) s; index in ", result.stdout).group(1))  # type: ignore[union-attr]
+    assert seconds >= 1.0
