@@ -177,10 +177,11 @@ def _fold(text: str, unit: _Unit, width: int) -> list[tuple[int, int]]:
                 text[cut] in NO_LINE_START or text[cut - 1] in NO_LINE_END
             ):
                 cut -= 1
-            if text[cut] in NO_LINE_START or text[cut - 1] in NO_LINE_END:
-                cut = position  # no better place near: a plain cut
+            carried = cell_len(text[cut:position])
+            if text[cut] in NO_LINE_START or text[cut - 1] in NO_LINE_END or carried + size > width:
+                cut, carried = position, 0  # no better place near: a plain cut
             pieces.append((piece_start, cut))
-            piece_start, used = cut, cell_len(text[cut:position])
+            piece_start, used = cut, carried
         used += size
     pieces.append((piece_start, unit.end))
     return pieces

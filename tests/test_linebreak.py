@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import time
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
@@ -79,6 +79,7 @@ _PIECES = st.sampled_from(
 
 
 @settings(max_examples=300, deadline=None)
+@example(["ab", "，", "，"], 4)  # a forced cut that moves back must still fit the line
 @given(st.lists(_PIECES, max_size=60), st.integers(min_value=4, max_value=50))
 def test_wrapping_loses_nothing_and_fits(pieces: list[str], width: int) -> None:
     text = "".join(pieces)
