@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
 from typer.core import TyperGroup
@@ -30,16 +30,19 @@ class _Conventions(TyperGroup):
     """Typer's command group, held to grep's conventions: a bad option value is one line
     `newscli: what: why` (exit 2), and a reader that goes away (`| head -1`) is success."""
 
-    def main(  # type: ignore[override]  # same parameters, narrowed to what we pass on
+    def main(
         self,
-        args: list[str] | None = None,
+        args: Sequence[str] | None = None,
         prog_name: str | None = None,
         complete_var: str | None = None,
         standalone_mode: bool = True,
-        **extra: object,
-    ) -> object:
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
         try:
-            outcome = super().main(args, prog_name, complete_var, False, **extra)  # type: ignore[arg-type]
+            outcome = super().main(
+                args, prog_name, complete_var, False, windows_expand_args, **extra
+            )
         except typer.TyperException as error:  # typer >= 0.26: click's errors derive from it
             code = _usage_error(error)
         except typer.Abort:
