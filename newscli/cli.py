@@ -16,7 +16,8 @@ from typer.core import TyperGroup
 from newscli import __version__
 
 if TYPE_CHECKING:
-    from typer._click.core import Context as ClickContext  # typer >= 0.26 vendors click
+    from typer._click.core import Command as ClickCommand  # typer >= 0.26 vendors click
+    from typer._click.core import Context as ClickContext
 
     from newscli.filters import Filters
     from newscli.search import ArticleHits
@@ -52,6 +53,39 @@ class _Conventions(TyperGroup):
         if not standalone_mode:
             return code
         sys.exit(code)
+
+    def get_command(self, ctx: ClickContext, cmd_name: str) -> ClickCommand | None:
+        """Build a command from its function when it is first needed: Typer would inspect
+        every command's signature (~0.01 s) before parsing a single argument."""
+        known = super().get_command(ctx, cmd_name)
+        if known is None and cmd_name in _UNBUILT:
+            from typer.main import get_command_from_info
+
+            known = get_command_from_info(
+                _UNBUILT[cmd_name], pretty_exceptions_short=True, rich_markup_mode=None
+            )
+            self.add_command(known, cmd_name)
+        return known
+
+    def list_commands(self, ctx: ClickContext) -> list[str]:
+        built = super().list_commands(ctx)
+        return built + [name for name in _UNBUILT if name not in built]
+
+    def resolve_command(
+        self, ctx: ClickContext, args: list[str]
+    ) -> tuple[str | None, ClickCommand | None, list[str]]:
+        from typer._click.exceptions import UsageError
+
+        try:
+            return super().resolve_command(ctx, args)
+        except UsageError as error:  # Typer suggests from the built commands only
+            from difflib import get_close_matches
+
+            close = get_close_matches(args[0], self.list_commands(ctx)) if args else []
+            if close and "Did you mean" not in error.message:
+                names = ", ".join(repr(name) for name in close)
+                error.message = f"{error.message.rstrip('.')}. Did you mean {names}?"
+            raise
 
     def invoke(self, ctx: ClickContext) -> object:
         try:
@@ -1040,6 +1074,15 @@ def _root(
     Example: newscli --color never search 雙邊關係 --corpus ~/waimei
     """
     _COLOR["mode"] = color.value
+
+
+# Typer builds every registered command before parsing; _Conventions builds the one asked for.
+_UNBUILT = {
+    info.name or typer.main.get_command_name(info.callback.__name__): info
+    for info in app.registered_commands
+    if info.callback is not None
+}
+app.registered_commands.clear()
 
 
 def main() -> None:

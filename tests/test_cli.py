@@ -215,6 +215,30 @@ def test_bad_option_values_are_one_line(args: list[str], line: str) -> None:
     assert "╭" not in result.stderr and "Error" not in result.stderr
 
 
+def test_commands_are_built_only_when_asked_for() -> None:
+    import typer.main
+
+    group = typer.main.get_command(cli.app)
+    assert isinstance(group, typer.core.TyperGroup) and not group.commands
+    with group.make_context("newscli", ["search", "x"]) as ctx:
+        assert group.list_commands(ctx) == [
+            "list",
+            "show",
+            "search",
+            "index",
+            "convert",
+            "stats",
+            "check",
+        ]
+        assert group.get_command(ctx, "search") is not None
+        assert list(group.commands) == ["search"]
+    typo = run("serch", "x")
+    assert typo.exit_code == 2
+    assert typo.stderr.startswith("newscli: no such command 'serch'. Did you mean 'search'?")
+    listed = run("--help").stdout
+    assert all(f"  {name} " in listed for name in ("list", "show", "search", "check"))
+
+
 def test_help_placeholders_and_examples_on_their_own_lines() -> None:
     for command in ("list", "show", "search", "convert", "stats", "check", "index"):
         text = run(command, "--help").stdout
