@@ -121,10 +121,20 @@ def test_front_matter_and_rfc2822_body_date() -> None:
     assert texts == ["第一段 文字&粗体", "A\nB", "前", "后"]
 
 
-def test_front_matter_date_used_when_body_has_none() -> None:
+def test_front_matter_date_equal_to_the_archive_time_is_a_crawl_time() -> None:
+    # date: 2020-10-22T03:04:05.000Z and <!--1603335845000--> are the same instant.
     text = FRONT.replace("<div><i>Wed, 21 Oct 2020 22:13:23 GMT</i></div>", "")
     article, _ = parse_article(text)
     assert article.published_at == datetime(2020, 10, 22, 3, 4, 5, tzinfo=timezone.utc)
+    assert article.published_source is DateSource.ARCHIVED
+
+
+def test_front_matter_date_used_when_body_has_none() -> None:
+    text = FRONT.replace("<div><i>Wed, 21 Oct 2020 22:13:23 GMT</i></div>", "").replace(
+        "date: 2020-10-22T03:04:05.000Z", "date: 2020-10-21 18:00:00 +0800"
+    )
+    article, _ = parse_article(text)
+    assert article.published_at == datetime(2020, 10, 21, 10, 0, tzinfo=timezone.utc)
     assert article.published_source is DateSource.FRONT_MATTER
 
 
