@@ -43,7 +43,8 @@ def test_outlet_specific_shapes(corpus_slice: Path) -> None:
     assert any(a.published_source.value == "body" for a in by_outlet["美国之音"])
     # CNA's front-matter date is the crawl time (archived), refined by its dateline day.
     assert all(
-        a.published_source.value in ("archived", "body_dateline") for a in by_outlet["(臺)中央社CNA"]
+        a.published_source.value in ("archived", "body_dateline")
+        for a in by_outlet["(臺)中央社CNA"]
     )
     # Site furniture is not text: no CNA newsletter box, no ad slots.
     for article in by_outlet["(臺)中央社CNA"]:
