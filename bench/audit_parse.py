@@ -84,7 +84,12 @@ def audit_file(path: str) -> dict[str, Any]:
     images = [b for b in article.blocks if b.kind is BlockKind.IMAGE]
     for index, block in enumerate(article.blocks[:-1]):
         following = article.blocks[index + 1]
-        if block.kind is BlockKind.IMAGE and block.text and following.text == block.text:
+        if (
+            block.kind is BlockKind.IMAGE
+            and block.text
+            and following.kind is not BlockKind.IMAGE
+            and following.text == block.text
+        ):
             found.add("caption repeated after image")
             break
     if any("emoji" in b.image_url for b in images):

@@ -129,7 +129,10 @@ def publication_time(
 
 def clean_title(title: str, rules: OutletRules) -> str:
     """One line, HTML entities decoded (&quot; &amp; &#x27;), the feed's suffix removed."""
-    title = _one_line(html_entities.unescape(title) if "&" in title else title)
+    for _ in range(2):  # some feeds encode twice: "&amp;#21328;"
+        if "&" in title:
+            title = html_entities.unescape(title)
+    title = _one_line(title)
     for suffix in rules.title_suffixes:
         if title.endswith(suffix) and len(title) > len(suffix):
             return title[: -len(suffix)].rstrip()
@@ -137,21 +140,20 @@ def clean_title(title: str, rules: OutletRules) -> str:
 
 
 def _drop_title_block(blocks: list[Block], title: str) -> list[Block]:
-    """BBC and the header-less layout repeat the title as the body's first block; VOA as
-    the caption of its lead video's poster. The image stays, without that caption."""
+    """BBC and the header-less layout repeat the title as the body's first block(s) (BBC:
+    twice, a hidden <h1> and a visible headline); VOA as the caption of its lead video's
+    poster. Those blocks go; the image stays, without that caption."""
     wanted = " ".join(title.split())
     if not wanted:
         return blocks
-    result = list(blocks)
-    for index, block in enumerate(result[:3]):
-        if " ".join(block.text.split()) != wanted:
-            if block.kind is BlockKind.IMAGE:
-                continue
-            break
-        if block.kind is BlockKind.IMAGE:
-            result[index] = Block(BlockKind.IMAGE, image_url=block.image_url, links=block.links)
-            continue
-        return result[:index] + result[index + 1 :]
+    result: list[Block] = []
+    for index, block in enumerate(blocks):
+        if index >= 4 or " ".join(block.text.split()) != wanted:
+            if block.kind is not BlockKind.IMAGE and block.text:
+                return result + blocks[index:]
+            result.append(block)
+        elif block.kind is BlockKind.IMAGE:
+            result.append(Block(BlockKind.IMAGE, image_url=block.image_url, links=block.links))
     return result
 
 
