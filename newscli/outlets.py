@@ -71,8 +71,10 @@ RULES: dict[str, OutletRules] = {
         ),
         drop_blocks=_blocks(r"上午8點同步發送電子報！快來訂閱「早安世界」.*"),
         reporters=(
+            # （中央社記者江今葉華盛頓4日專電）, （…台北2020年8月14日電）, （…柏林特稿）
             re.compile(
-                r"（中央社(?:駐\S{1,6}?)?記者(?P<names>[^（）\d]{2,40}?)\d{1,2}日[^（）\d]{0,8}?電）"
+                r"（中央社(?:駐[^（）記]{1,6})?記者(?P<names>[^（）\d]{2,40}?)"
+                r"(?:(?:\d{4}年)?(?:\d{1,2}月)?\d{1,2}日[^（）\d]{0,8}?|特稿)）"
             ),
         ),
     ),
@@ -85,8 +87,10 @@ RULES: dict[str, OutletRules] = {
     "路透": OutletRules(
         title_suffixes=(" | 路透",),
         reporters=(
+            # The closing attribution: "发稿 沈燕；撰写 宿泱韫; 审校 杨淑祯", "记者 梁慧仪; 审校 …"
             re.compile(
-                r"^(?:撰写|记者)\s*(?P<names>[^；;，,\s]{2,12}(?:[、和]\s*[^；;，,\s]{2,12})*)"
+                r"(?:^|[；;]\s*)(?:撰写|记者)\s*"
+                r"(?P<names>[^；;，,、\s]{2,12}(?:、[^；;，,、\s]{2,12})*)"
             ),
         ),
     ),
@@ -126,9 +130,11 @@ RULES: dict[str, OutletRules] = {
     "自由亚洲电台": OutletRules(
         drop_selectors=("#zoomattribute",),  # the zoom icon: a second copy of the image
         reporters=(
-            re.compile(r"^[（(]?记者[：:]\s*(?P<names>\S{2,12}(?:[、，,]\S{2,12})*)"),
             re.compile(
-                r"^自由亚洲电台记者\s*(?P<names>[^\s责]{2,30}?)\s*(?:\S{0,12}报[道导]|责编)"
+                r"^[（(]?记者[：:]\s*(?P<names>[^\s、，,]{2,12}(?:[、，,][^\s、，,]{2,12})*)"
+            ),
+            re.compile(
+                r"^自由亚洲电台记者\s*(?P<names>[^\s责报]{2,30})(?:\s+[^\s责报]{1,12})?\s*(?:报[道导]|责编)"
             ),
         ),
     ),
@@ -141,12 +147,12 @@ def rules_for(outlet: str) -> OutletRules:
     return RULES.get(outlet, NO_RULES)
 
 
-_SUFFIX_WORDS = re.compile(r"(?:综合|編譯|编译|采访|採訪|专访|專訪|综合外電|綜合|外電)+$")
+_SUFFIX_WORDS = re.compile(r"(?:综合|編譯|编译|采访|採訪|专访|專訪|综合外電|綜合|外電|报道|报导|報導)+$")
 
 
 def reporter_names(raw: str) -> list[str]:
     """ "張茗喧、吳欣紜台北" → ["張茗喧", "吳欣紜"]: names, then maybe a place, a suffix."""
-    parts = [part.strip() for part in re.split(r"[、，,]", raw) if part.strip()]
+    parts = [part.strip() for part in re.split(r"[、，,/／]", raw) if part.strip()]
     names: list[str] = []
     for index, part in enumerate(parts):
         part = _SUFFIX_WORDS.sub("", part).strip()

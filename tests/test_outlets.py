@@ -290,3 +290,43 @@ def test_reporter_names_tell_name_from_place() -> None:
     assert reporter_names("程枫台湾台北") == ["程枫"]
     assert reporter_names("萧律生、骆亚采访") == ["萧律生", "骆亚"]
     assert reporter_names("李辰综合") == ["李辰"]
+
+
+@pytest.mark.parametrize(
+    ("outlet", "body", "author"),
+    [
+        ("(臺)中央社CNA", "<p>（中央社記者韓婷婷台北2020年8月14日電）康友今天。</p>", "韓婷婷"),
+        ("(臺)中央社CNA", "<p>（中央社記者林育立柏林特稿）捷克參議院。</p>", "林育立"),
+        ("(臺)中央社CNA", "<p>（中央社台北5日電）沒有記者。</p>", ""),
+        ("路透", "<p>正文。</p><p>发稿 沈燕；撰写 宿泱韫; 审校 杨淑祯</p>", "宿泱韫"),
+        ("自由亚洲电台", "<p>正文。</p><p>记者：乔龙 责编：胡力汉 网编：瑞哲</p>", "乔龙"),
+        (
+            "自由亚洲电台",
+            "<p>正文。</p><p>自由亚洲电台记者陈品洁华盛顿报道 责编：申铧</p>",
+            "陈品洁",
+        ),
+        (
+            "大纪元",
+            "<p>【大纪元2020年10月20日讯】（大纪元记者吴旻洲、程枫台湾台北报导）正文</p>",
+            "吴旻洲, 程枫",
+        ),
+    ],
+)
+def test_reporter_bylines(outlet: str, body: str, author: str) -> None:
+    article = _parse(HEADER.format(outlet=outlet) + body)
+    assert article.author == author
+
+
+def test_byline_patterns_are_linear() -> None:
+    import time
+
+    hostile = "<p>记者：" + "、".join(["乔龙乔龙"] * 3000) + "!</p>"
+    started = time.perf_counter()
+    _parse(HEADER.format(outlet="自由亚洲电台") + hostile)
+    _parse(HEADER.format(outlet="路透") + hostile.replace("记者：", "撰写 "))
+    assert time.perf_counter() - started < 2
+
+
+def test_reporter_names_drop_suffixes_and_split_slashes() -> None:
+    assert reporter_names("高锋报道") == ["高锋"]
+    assert reporter_names("张金栋/马蓉") == ["张金栋", "马蓉"]
