@@ -147,7 +147,9 @@ def rules_for(outlet: str) -> OutletRules:
     return RULES.get(outlet, NO_RULES)
 
 
-_SUFFIX_WORDS = re.compile(r"(?:综合|編譯|编译|采访|採訪|专访|專訪|综合外電|綜合|外電|报道|报导|報導)+$")
+_SUFFIX_WORDS = re.compile(
+    r"(?:综合|編譯|编译|采访|採訪|专访|專訪|综合外電|綜合|外電|报道|报导|報導)+$"
+)
 
 
 def reporter_names(raw: str) -> list[str]:
