@@ -50,14 +50,14 @@ TITLE_BOILERPLATE = {
 # and any element whose whole text is one of the BOILER_TEXT strings (or the title).
 BOILER_SELECTORS = (
     "div.moreArticle, div.dictionary-box, .m-block-ad, .m-interstitial, .SubscriptionInner, "
-    "#zoomattribute, script, style, noscript, button, template"
+    "#zoomattribute, script, style, noscript, button, template, time"
 )
 BOILER_TEXT = re.compile(
     r"延伸閱讀.*|获取更多RSS[：:].*|\d\d/\d\d/\d{4} - \d\d:\d\d|广告|\d+ ?(?:分钟|小时|天)前|"
     r"使用浏览器播视频.*|\d{4}年\d{1,2}月\d{1,2}日|\"?>|Related|"
     r"Feed enhanced by Better Feed from Ozh|[（(]欢迎点击此处订阅.*|感谢阅读今天的简报.*|"
     r"Listen on: ?Apple Podcasts.*|For full access to print, digital and audio editions.*|"
-    r"Please subscribe to The Economist.*|《[^》]{1,20}》YouTube播放列表.*|【支持】.*donate.*",
+    r"Please subscribe to The Economist.*|上午8點同步發送電子報！.*|《[^》]{1,20}》YouTube播放列表.*|【支持】.*donate.*",
     re.S,
 )
 _ELEMENTS = frozenset(
