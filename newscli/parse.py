@@ -610,6 +610,8 @@ class _Walker:
             return False
         italic = kids[0]
         text = _text_of(italic, br="\n").strip()
+        if len(text) > 300:  # a date line is short; _DATE_LINE is quadratic on long text
+            return False
         match = _DATE_LINE.match(text)
         if match is None:
             return False

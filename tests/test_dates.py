@@ -145,3 +145,11 @@ def test_a_stamp_of_5000_digits_is_one_problem() -> None:
     article, problems = parse_article(text, path="x.md")
     assert article.archived_at is None
     assert [p.kind for p in problems] == ["layout"]
+
+
+def test_a_huge_italic_first_line_is_not_a_slow_date_line() -> None:
+    body = "<div><i>" + ("作者\n" * 20000) + "</i></div><p>正文。</p>"
+    started = time.perf_counter()
+    article = _article("德国之声", body)
+    assert time.perf_counter() - started < 2
+    assert article.published_source is DateSource.ARCHIVED
