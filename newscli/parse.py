@@ -416,7 +416,10 @@ _AUTHOR_LINE = re.compile(
 _COPYRIGHT = re.compile(
     r"^\s*(?:©|\(c\)|Copyright\b)|版權聲明|版权声明|版權所有|版权所有|All rights reserved", re.I
 )
-_NULL_PREFIX = re.compile(r"^null\s+")
+# DW's date-line names: a literal "null " for a missing first name, and roles around the
+# name ("采访记者： William Yang", "达扬（摘编）", "王凡（综合报道）").
+_NULL_PREFIX = re.compile(r"^(?:null\s+|采访记者\s*[：:]\s*)")
+_ROLE_SUFFIX = re.compile(r"\s*[（(](?:摘编|综合报道|采访记者|编译|整理)[)）]$")
 _SOURCES = re.compile(r"^[（(][^（()）]{2,60}[)）]$")
 _CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
 _CJK_NEWLINE = re.compile(rf"(?<=[{_CJK}])[ \t]*\n\s*(?=[{_CJK}])")
@@ -622,7 +625,9 @@ class _Walker:
         # DW writes a missing first name as a literal "null ".
         names = list(
             dict.fromkeys(
-                _NULL_PREFIX.sub("", name.strip()) for name in author.split(",") if name.strip()
+                _ROLE_SUFFIX.sub("", _NULL_PREFIX.sub("", name.strip()))
+                for name in author.split(",")
+                if name.strip()
             )
         )
         names = [name for name in names if name and name != "null"]

@@ -106,6 +106,19 @@ def test_nyt_date_line_is_beijing_time() -> None:
     assert article.author == "储百亮"
 
 
+@pytest.mark.parametrize(
+    ("line", "author"),
+    [
+        ("达扬（摘编）", "达扬"),
+        ("采访记者： William Yang", "William Yang"),
+        ("洪沙 （综合报道）", "洪沙"),
+    ],
+)
+def test_dw_roles_around_the_name(line: str, author: str) -> None:
+    body = f"<div><i>{line}<br>2020-10-19T08:00:00.000Z</i></div><p>正文。</p>"
+    assert _article("德国之声", body).author == author
+
+
 def test_dw_null_author_prefix() -> None:
     article = _article(
         "德国之声", "<div><i>null 张慈<br>2020-10-19T08:00:00.000Z</i></div><p>正文。</p>"
