@@ -499,6 +499,18 @@ def _drop_boilerplate(blocks: list[Block], rules: OutletRules, headerless: bool)
         if block.kind not in _TEXT_KINDS
         or not any(pattern.fullmatch(block.text) for pattern in patterns)
     ]
+    # A caption repeated as a paragraph right after its image (VOA's audio label, RFA).
+    kept = [
+        block
+        for index, block in enumerate(kept)
+        if not (
+            index
+            and block.kind is BlockKind.PARAGRAPH
+            and kept[index - 1].kind is BlockKind.IMAGE
+            and block.text
+            and block.text == kept[index - 1].text
+        )
+    ]
     if headerless:
         kept = _drop_headerless_furniture(kept)
     return kept

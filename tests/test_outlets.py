@@ -330,3 +330,12 @@ def test_byline_patterns_are_linear() -> None:
 def test_reporter_names_drop_suffixes_and_split_slashes() -> None:
     assert reporter_names("高锋报道") == ["高锋"]
     assert reporter_names("张金栋/马蓉") == ["张金栋", "马蓉"]
+
+
+def test_caption_repeated_as_a_paragraph_after_its_image_is_dropped() -> None:
+    text = HEADER.format(outlet="美国之音") + (
+        '<video poster="https://x.org/p.jpg"></video><div><small>节目：说明</small></div>'
+        "<audio></audio><div><small>节目：说明</small></div><p>正文。</p>"
+    )
+    article = _parse(text)
+    assert article.body_text == "节目：说明\n\n正文。"
