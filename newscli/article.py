@@ -91,8 +91,6 @@ class Article:
     encoding: str = "utf-8"
     size_bytes: int = 0
     script: str = "other"  # traditional | simplified | mixed | other (see chinese.detect_script)
-    # Set when the article comes from the index without its blocks (list, stats).
-    stored_chars: int | None = field(default=None, repr=False, compare=False)
 
     @property
     def body_text(self) -> str:
@@ -108,8 +106,6 @@ class Article:
     @property
     def char_count(self) -> int:
         """Characters of body text (what `list` shows as size)."""
-        if self.stored_chars is not None:
-            return self.stored_chars
         return sum(len(block_plain_text(block)) for block in self.blocks)
 
     def to_dict(self) -> dict[str, Any]:

@@ -8,18 +8,7 @@ from typing import Any
 
 from newscli.article import Problem
 from newscli.corpus import Corpus, load
-from newscli.index import Index
-
-
-@dataclass
-class FileFacts:
-    """What check needs to know of one article."""
-
-    path: str
-    url: str
-    encoding: str
-    published_source: str
-    chars: int
+from newscli.index import FileFacts, Index
 
 
 @dataclass
@@ -87,15 +76,7 @@ def check_corpus(corpus: Corpus, index: Index | None = None) -> CheckReport:
                 report.ignored.append(source.path)
             article = result.article
             if article is not None:
-                facts.append(
-                    FileFacts(
-                        article.path,
-                        article.url,
-                        article.encoding,
-                        article.published_source.value,
-                        article.char_count,
-                    )
-                )
+                facts.append(FileFacts.of(article))
     report.articles = len(facts)
     by_url: dict[str, list[str]] = defaultdict(list)
     for fact in facts:

@@ -27,9 +27,10 @@ DISPLAY_CONVERSIONS = {
     "hongkong": "s2hk",
 }
 
-# Latin case folding that keeps every string's length (str.lower() does not, e.g. 'İ').
-_ASCII_LOWER = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
-_ASCII_LOWER.update({code: code + 32 for code in range(ord("Ａ"), ord("Ｚ") + 1)})
+# Latin case folding that keeps every string's length (str.lower() does not, e.g. 'İ'):
+# the one table of what ignore_case folds (search derives its byte patterns from it).
+CASE_FOLD = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
+CASE_FOLD.update({code: code + 32 for code in range(ord("Ａ"), ord("Ｚ") + 1)})
 
 
 class _T2S:
@@ -123,7 +124,7 @@ def to_simplified(text: str) -> str:
 def normalize(text: str, ignore_case: bool = False) -> str:
     """The canonical form text and queries are matched in. Keeps the length of `text`."""
     simplified = _t2s()(text)
-    return simplified.translate(_ASCII_LOWER) if ignore_case else simplified
+    return simplified.translate(CASE_FOLD) if ignore_case else simplified
 
 
 @lru_cache(maxsize=8)

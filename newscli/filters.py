@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Protocol, TypeVar
 
-from newscli.article import Article
+
+class Filterable(Protocol):
+    """What filters look at: an Article, or a Summary (an article without its body)."""
+
+    @property
+    def published_at(self) -> datetime | None: ...
+    @property
+    def script(self) -> str: ...
+    @property
+    def outlet(self) -> str: ...
+    @property
+    def tags(self) -> Sequence[str]: ...
+
+
+F = TypeVar("F", bound=Filterable)
 
 _DAY = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
@@ -48,7 +64,7 @@ class Filters:
     def active(self) -> bool:
         return bool(self.since or self.until or self.outlets or self.scripts or self.tags)
 
-    def matches(self, article: Article) -> bool:
+    def matches(self, article: Filterable) -> bool:
         if self.since or self.until:
             if article.published_at is None:
                 return False
@@ -67,7 +83,7 @@ class Filters:
                 return False
         return True
 
-    def apply(self, articles: list[Article]) -> list[Article]:
+    def apply(self, articles: list[F]) -> list[F]:
         return (
             [article for article in articles if self.matches(article)] if self.active else articles
         )

@@ -6,12 +6,14 @@ same span in the original: hits and snippets are reported in the text as written
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from newscli.article import Article
-from newscli.chinese import normalize
+from newscli.chinese import CASE_FOLD, normalize
 
 DEFAULT_CONTEXT = 30
 
@@ -63,11 +65,7 @@ class Matcher:
 
     def find(self, normalized: str) -> list[Hit]:
         if self.regex is not None:
-            return [
-                Hit(m.start(), m.end())
-                for m in self.regex.finditer(normalized)
-                if m.end() > m.start()
-            ]
+            return [Hit(start, end) for start, end in self._regex_spans(normalized)]
         hits: list[Hit] = []
         size = len(self.needle)
         position = normalized.find(self.needle)
@@ -75,6 +73,76 @@ class Matcher:
             hits.append(Hit(position, position + size))
             position = normalized.find(self.needle, position + size)
         return hits
+
+    def _regex_spans(self, normalized: str) -> Iterator[tuple[int, int]]:
+        assert self.regex is not None
+        for match in self.regex.finditer(normalized):
+            if match.end() > match.start():  # an empty match (x*, a lookahead) is no hit
+                yield match.start(), match.end()
+
+    # --- the same matching over the index's text file (UTF-8 bytes of normalized text) ---
+
+    @cached_property
+    def byte_pattern(self) -> re.Pattern[bytes] | None:
+        """The literal needle as a bytes pattern matching every spelling that
+        normalize(…, ignore_case=True) folds to it (None: no folding, bytes.find does)."""
+        if self.regex is not None or not self.ignore_case:
+            return None
+        spellings: dict[str, list[str]] = {}
+        for upper, lower in CASE_FOLD.items():
+            spellings.setdefault(chr(lower), [chr(lower)]).append(chr(upper))
+        parts: list[bytes] = []
+        for char in self.needle:
+            variants = [v.encode("utf-8", "surrogatepass") for v in spellings.get(char, [char])]
+            escaped = [re.escape(variant) for variant in variants]
+            parts.append(escaped[0] if len(escaped) == 1 else b"(?:" + b"|".join(escaped) + b")")
+        return re.compile(b"".join(parts))
+
+    def count_in_chunk(
+        self, chunk: bytes, starts: Sequence[int], ends: Sequence[int]
+    ) -> list[tuple[int, int]]:
+        """(i, hits) for every article i whose normalized text, chunk[starts[i]:ends[i]]
+        (UTF-8, sorted, not overlapping), matches: the hits find() would report."""
+        if self.regex is not None:
+            out: list[tuple[int, int]] = []
+            for index, (start, end) in enumerate(zip(starts, ends, strict=True)):
+                text = chunk[start:end].decode("utf-8", "surrogatepass")
+                hits = sum(1 for _ in self._regex_spans(text))
+                if hits:
+                    out.append((index, hits))
+            return out
+        return self._count_literal(chunk, starts, ends)
+
+    def _count_literal(
+        self, chunk: bytes, starts: Sequence[int], ends: Sequence[int]
+    ) -> list[tuple[int, int]]:
+        # One pass over the chunk: most articles hold no hit, so look for the needle and
+        # only then ask whose text it is in (the chunk may hold dead regions between them).
+        needle = self.needle.encode("utf-8", "surrogatepass")
+        folded = self.byte_pattern
+        out: list[tuple[int, int]] = []
+        position = 0
+        size = len(chunk)
+        while position < size:
+            if folded is None:
+                found = chunk.find(needle, position)
+            else:
+                match = folded.search(chunk, position)
+                found = match.start() if match else -1
+            if found == -1:
+                break
+            index = bisect.bisect_right(starts, found) - 1
+            if index < 0 or found + len(needle) > ends[index]:  # not inside a live article
+                position = found + 1
+                continue
+            start, end = starts[index], ends[index]
+            if folded is None:
+                hits = chunk.count(needle, start, end)
+            else:
+                hits = sum(1 for _ in folded.finditer(chunk, start, end))
+            out.append((index, hits))
+            position = end + 1
+        return out
 
 
 def search(articles: Iterable[Article], matcher: Matcher) -> Iterator[ArticleHits]:

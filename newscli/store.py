@@ -10,7 +10,8 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from newscli.article import Article, Problem
+from newscli.article import Article, Problem, Summary
+from newscli.cache import IndexUnavailable
 from newscli.corpus import (
     ArticleNotFound,
     Corpus,
@@ -22,7 +23,8 @@ from newscli.corpus import (
     source_for_path,
 )
 from newscli.filters import Filters
-from newscli.index import Index, IndexUnavailable, Progress, RefreshStats, open_index
+from newscli.index import Index, open_index
+from newscli.refresh import Progress, RefreshStats
 from newscli.search import ArticleHits, Query, run_query
 
 NO_FILTERS = Filters()
@@ -55,11 +57,11 @@ class Store:
             self.problems = loaded.problems
         return self._articles
 
-    def summaries(self, limit: int | None = None) -> list[Article]:
-        """Newest first; from the index these carry no body (char_count is kept)."""
+    def summaries(self, limit: int | None = None) -> list[Summary]:
+        """Newest first, without their bodies (char_count is kept)."""
         if self.index is not None:
             return self.index.summaries(limit)
-        return newest_first(self._all())[:limit]
+        return [Summary.of(article) for article in newest_first(self._all())[:limit]]
 
     def full_articles(self, filters: Filters = NO_FILTERS) -> list[Article]:
         """Every article with its body, newest first (for convert --all)."""
@@ -95,7 +97,7 @@ class Store:
 
     def search_counts(
         self, query: Query, filters: Filters = NO_FILTERS
-    ) -> list[tuple[Article, int]]:
+    ) -> list[tuple[Article, int]] | list[tuple[Summary, int]]:
         """(article, hits) for every matching article, newest first; cheap on the index."""
         if self.index is None or not query.simple:
             return [(r.article, len(r.hits)) for r in self.search(query, filters).results]

@@ -15,8 +15,10 @@ from conftest import SEEDS
 from typer.testing import CliRunner
 
 from newscli import cli
-from newscli.corpus import load_corpus
+from newscli.article import Summary, newest_first
+from newscli.corpus import load_articles, load_corpus
 from newscli.index import Index, index_dir_for
+from newscli.refresh import IndexedRow, Refresh
 from newscli.render import search_result_lines
 from newscli.search import Matcher, Query
 from newscli.store import open_store
@@ -126,8 +128,8 @@ def test_incremental_snapshots_equal_the_tables(corpus_slice: Path, tmp_path: Pa
         loaded = load_corpus(corpus)
         index = Index(loaded.root)
         index.refresh(loaded)
-        assert index._snapshot_entries() == index._entries_from_tables()
-        assert index._snapshot("files") == {r: (s, m) for r, s, m in index._files_rows()}
+        assert index.cache.entries_snapshot() == index.cache.entries_from_tables()
+        assert index.cache.files_snapshot() == {r: (s, m) for r, s, m in index.cache.files_rows()}
         index.close()
 
     check()
@@ -157,7 +159,7 @@ def test_parser_version_change_rebuilds(seeds_copy: Path, monkeypatch: pytest.Mo
     assert index.refresh(corpus).added == 2
     assert index.refresh(corpus).unchanged == 2
     index.close()
-    monkeypatch.setattr("newscli.index.PARSER_VERSION", 999)
+    monkeypatch.setattr("newscli.cache.PARSER_VERSION", 999)
     index = Index(corpus.root)
     stats = index.refresh(corpus)
     assert stats.rebuilt and stats.added == 2
@@ -214,20 +216,21 @@ def test_killed_build_continues(corpus_slice: Path, tmp_path: Path, when: str) -
     script = textwrap.dedent(
         f"""
         import os, signal
-        import newscli.index as index
-        index.BATCH = 8
+        import newscli.refresh as refresh
+        from newscli.index import Index
+        refresh.BATCH = 8
         calls = 0
-        original = index.Index._store
+        original = refresh.Refresh.store
         def store(self, rows):
             global calls
             original(self, rows)
             calls += 1
             if calls == 3:
                 os.kill(os.getpid(), signal.SIGKILL)
-        index.Index._store = store
+        refresh.Refresh.store = store
         from newscli.corpus import load_corpus
         corpus = load_corpus({str(corpus)!r})
-        index.Index(corpus.root).refresh(corpus, workers=1)
+        Index(corpus.root).refresh(corpus, workers=1)
         """
     )
     killed = subprocess.run([sys.executable, "-c", script], env=os.environ.copy(), check=False)
@@ -246,10 +249,10 @@ def test_full_disk_during_refresh_falls_back(
 ) -> None:
     import errno
 
-    def full(self: Index, rows: list) -> None:  # type: ignore[type-arg]
+    def full(self: Refresh, rows: list[IndexedRow]) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(Index, "_store", full)
+    monkeypatch.setattr(Refresh, "store", full)
     result = runner.invoke(cli.app, ["search", "-l", "金正恩", "--corpus", str(seeds_copy)])
     assert result.exit_code == 0
     assert result.stdout.split() == ["dc6d1d42a4", "38cea08e8c"]
@@ -278,3 +281,43 @@ def test_seeds_via_index_and_without(monkeypatch: pytest.MonkeyPatch) -> None:
         runner.invoke(cli.app, ["list"]).stdout
         == runner.invoke(cli.app, ["list", "--no-index"]).stdout
     )
+
+
+# --- what the index serves -------------------------------------------------------------
+
+
+def test_summaries_are_summaries_newest_first(corpus_slice: Path) -> None:
+    loaded = load_corpus(corpus_slice)
+    index = Index(loaded.root)
+    index.refresh(loaded)
+    summaries = index.summaries()
+    assert summaries and all(isinstance(item, Summary) for item in summaries)
+    assert summaries == newest_first(summaries)
+    assert [s.id for s in index.summaries(limit=3)] == [s.id for s in summaries[:3]]
+    assert list(index.iter_summaries(limit=3)) == summaries[:3]
+    some = [summaries[5].id, summaries[0].id, summaries[-1].id]
+    assert index.summaries(ids=some) == [summaries[0], summaries[5], summaries[-1]]
+    articles = {a.id: a for a in load_articles(loaded).articles}
+    for item in summaries:
+        assert item == Summary.of(articles[item.id])  # char_count, tags and all
+    index.close()
+
+
+@pytest.mark.parametrize("pattern", ["x*", "(?=美)", r"\b", "美*"])
+def test_regex_counting_skips_empty_matches(corpus_slice: Path, pattern: str) -> None:
+    """An empty match (x*, a lookahead) is no hit, in the index's count as in the files'."""
+    loaded = load_corpus(corpus_slice)
+    index = Index(loaded.root)
+    index.refresh(loaded)
+    matcher = Matcher(pattern, regex=True)
+    expected = [
+        (article.id, len(matcher.find(matcher.normalize(article.text))))
+        for article in load_articles(loaded).articles
+    ]
+    expected = sorted((i, n) for i, n in expected if n)
+    assert sorted(index.count_matches(matcher)) == expected
+    if pattern.startswith("(?=") or pattern == r"\b":
+        assert expected == []
+    if pattern == "美*":
+        assert expected
+    index.close()

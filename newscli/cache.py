@@ -1,0 +1,324 @@
+"""Where a corpus's index lives and how it is opened: paths, the SQLite schema, versions,
+meta values, write transactions, and the snapshots that commands load at once.
+
+Layout, in the user's cache directory (``$NEWSCLI_CACHE_DIR`` overrides), never in the
+corpus: ``corpora/<hash of the corpus path>/``
+
+- ``index.sqlite`` (WAL): one row per file (size, mtime_ns, what it held: an article, a
+  problem or nothing, and whether its problem has been told) and one per article: its
+  metadata in columns for listing, the whole article as JSON, and where its normalized text
+  lies in the text file (see newscli.textstore).
+- ``text-<generation>.bin``: that text file.
+- ``snapshot-<name>-<serial>.marshal``: the files and the text entries, derived from the
+  tables, for the commands that need all of them (one marshal file loads ~10x faster than
+  reading 100k rows).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from newscli import NORMALIZER_VERSION, PARSER_VERSION
+from newscli.article import NEWEST_FIRST_SQL
+from newscli.textstore import Entries
+
+SCHEMA_VERSION = 6
+ENV_CACHE_DIR = "NEWSCLI_CACHE_DIR"
+
+_META_SCHEMA = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+SCHEMA = f"""
+-- Paths are BLOBs (UTF-8 with surrogateescape): file names may hold any bytes.
+CREATE TABLE IF NOT EXISTS files (
+    rel BLOB PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    status TEXT NOT NULL,          -- article | problem | ignored
+    problems BLOB,                 -- JSON list of [path, reason, kind], NULL if none
+    told INTEGER NOT NULL          -- 0 while its problems are news to the user
+);
+CREATE INDEX IF NOT EXISTS files_with_problems ON files (told) WHERE problems IS NOT NULL;
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    rel BLOB NOT NULL UNIQUE,
+    path BLOB NOT NULL,
+    title TEXT NOT NULL,
+    url TEXT NOT NULL,
+    outlet TEXT NOT NULL,
+    author TEXT NOT NULL,
+    published_at TEXT,
+    published_source TEXT NOT NULL,
+    archived_at TEXT,
+    chars INTEGER NOT NULL,
+    size_bytes INTEGER NOT NULL,
+    encoding TEXT NOT NULL,
+    script TEXT NOT NULL,
+    tags TEXT NOT NULL,            -- JSON list
+    data BLOB NOT NULL,            -- Article.to_dict() as JSON (UTF-8, surrogatepass)
+    text_offset INTEGER NOT NULL,  -- where its normalized text starts in the text file
+    text_length INTEGER NOT NULL   -- in bytes, without the closing NUL
+);
+CREATE INDEX IF NOT EXISTS articles_published ON articles ({NEWEST_FIRST_SQL});
+-- Problems of the folder walk itself (unreadable folders, broken links): no file row.
+CREATE TABLE IF NOT EXISTS scan_problems (
+    path BLOB NOT NULL,
+    reason TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    told INTEGER NOT NULL,
+    PRIMARY KEY (path, reason)
+);
+"""
+TABLES = ("files", "articles", "scan_problems", "snapshots")  # snapshots: schema 4 and older
+ARTICLE_COLUMNS = 18
+
+
+class IndexUnavailable(Exception):
+    """The index cannot be used here (cache not writable…): work without it."""
+
+
+def cache_root() -> Path:
+    configured = os.environ.get(ENV_CACHE_DIR)
+    if configured:
+        return Path(configured).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("newscli"))
+
+
+def index_dir_for(root: Path) -> Path:
+    digest = hashlib.sha256(os.fsencode(str(root.resolve()))).hexdigest()[:16]
+    return cache_root() / "corpora" / digest
+
+
+def path_key(text: str) -> bytes:
+    """File names may hold undecodable bytes (kept as surrogates): store them as they were."""
+    return text.encode("utf-8", "surrogateescape")
+
+
+def path_of(blob: bytes) -> str:
+    return blob.decode("utf-8", "surrogateescape")
+
+
+def version() -> str:
+    """What an index must have been built by to be used as is."""
+    return f"{SCHEMA_VERSION}.{PARSER_VERSION}.{NORMALIZER_VERSION}"
+
+
+class Cache:
+    """One corpus's cache folder: its open database, meta values and snapshots."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.db_path = folder / "index.sqlite"
+        self.warnings: list[str] = []
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            if not os.access(folder, os.W_OK):
+                raise PermissionError(f"{folder} is not writable")
+            self.db = self._connect()
+        except (OSError, sqlite3.Error) as error:
+            raise IndexUnavailable(f"cannot use the index in {folder}: {error}") from None
+
+    # --- opening, versions, corruption ---------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            db = self._open_db()
+            # Cheap checks only (a full quick_check reads the whole file): the header and
+            # schema must read, and the text file must be as long as the rows say.
+            if _meta_of(db, "version") != version():
+                return db  # another version's index: a refresh rebuilds it, no warning
+            db.execute("SELECT id FROM articles LIMIT 1").fetchall()
+            columns = len(db.execute("PRAGMA table_info(articles)").fetchall())
+            if columns != ARTICLE_COLUMNS:
+                raise sqlite3.DatabaseError(
+                    f"articles has {columns} columns, not {ARTICLE_COLUMNS}"
+                )
+            text_size = int(_meta_of(db, "text_size") or 0)
+            text_path = self.folder / f"text-{_meta_of(db, 'generation') or 0}.bin"
+            if text_size and (not text_path.exists() or text_path.stat().st_size < text_size):
+                raise sqlite3.DatabaseError(f"{text_path.name} is shorter than recorded")
+            return db
+        except sqlite3.DatabaseError as error:
+            if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+                raise
+            self.warnings.append(f"index {self.db_path} was damaged ({error}); rebuilding it")
+            for name in os.listdir(self.folder):
+                if name.startswith(("index.sqlite", "text-")):
+                    os.unlink(self.folder / name)
+            return self._open_db()
+
+    def _open_db(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.db_path, timeout=60, isolation_level=None)
+        db.execute("PRAGMA busy_timeout = 60000")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.executescript(_META_SCHEMA)
+        if _meta_of(db, "version") == version():
+            db.executescript(SCHEMA)
+        return db
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- meta ----------------------------------------------------------------------------
+
+    def meta(self, key: str, default: str = "") -> str:
+        found = _meta_of(self.db, key)
+        return default if found is None else found
+
+    def meta_int(self, key: str) -> int:
+        return int(self.meta(key, "0") or 0)
+
+    def set_meta(self, key: str, value: str | int) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, str(value)))
+
+    @property
+    def current(self) -> bool:
+        """Built by this version of newscli (else the next refresh rebuilds it)."""
+        return self.meta("version") == version()
+
+    @property
+    def text_path(self) -> Path:
+        return self.folder / f"text-{self.meta('generation', '0')}.bin"
+
+    # --- writing -------------------------------------------------------------------------
+
+    def transaction(self, work: Callable[[], None]) -> None:
+        """Run `work` in one write transaction (serialized across processes)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            work()
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def write(self, work: Callable[[], None]) -> None:
+        """A transaction that changes files or articles: the snapshots are stale from its
+        start until a refresh saves new ones."""
+
+        def stale_then_work() -> None:
+            self.set_meta("snapshots_fresh", 0)
+            work()
+
+        self.transaction(stale_then_work)
+
+    def clear(self) -> None:
+        """Empty tables of this version's schema, and a new, empty text file."""
+
+        def clear() -> None:
+            # Drop, not delete: another version may have had another schema.
+            for table in TABLES:
+                self.db.execute(f"DROP TABLE IF EXISTS {table}")
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    self.db.execute(statement)
+            self.set_meta("version", version())
+            self.start_generation(self.meta_int("generation") + 1)
+
+        self.write(clear)
+
+    def start_generation(self, generation: int, size: int = 0) -> None:
+        """Start text file `generation`, holding `size` bytes (none, unless compaction wrote
+        it); the previous one is removed."""
+        old = self.text_path
+        self.set_meta("generation", generation)
+        self.set_meta("text_size", size)
+        self.set_meta("dead_bytes", 0)
+        if not size:
+            self.text_path.write_bytes(b"")
+        if old != self.text_path:
+            old.unlink(missing_ok=True)
+
+    def forget_version(self) -> None:
+        """The next refresh parses every file again."""
+        self.set_meta("version", "")
+
+    # --- reading the tables --------------------------------------------------------------
+
+    def files_rows(self) -> Iterator[tuple[str, int, int]]:
+        for rel, size, mtime in self.db.execute("SELECT rel, size, mtime_ns FROM files"):
+            yield path_of(rel), size, mtime
+
+    def entries_from_tables(self) -> Entries:
+        entries = Entries.empty()
+        for article_id, offset, length, published, rel in self.db.execute(
+            "SELECT id, text_offset, text_length, published_at, rel FROM articles"
+            " ORDER BY text_offset"
+        ):
+            entries.append(article_id, offset, length, published, path_of(rel))
+        return entries
+
+    # --- snapshots -----------------------------------------------------------------------
+
+    @property
+    def snapshots_fresh(self) -> bool:
+        return self.meta("snapshots_fresh") == "1"
+
+    def files_snapshot(self) -> dict[str, tuple[int, int]] | None:
+        """rel → (size, mtime_ns) as of the last refresh, or None (read the tables)."""
+        data = self._snapshot("files")
+        if data is None:
+            return None
+        try:
+            loaded = marshal.loads(data)
+        except (ValueError, EOFError, TypeError):
+            return None
+        return loaded if isinstance(loaded, dict) else None
+
+    def entries_snapshot(self) -> Entries | None:
+        data = self._snapshot("entries")
+        return None if data is None else Entries.loads(data)
+
+    def files(self) -> dict[str, tuple[int, int]]:
+        """rel → (size, mtime_ns) of every file the index knows."""
+        known = self.files_snapshot()
+        if known is None:
+            known = {rel: (size, mtime) for rel, size, mtime in self.files_rows()}
+        return known
+
+    def entries(self) -> Entries:
+        return self.entries_snapshot() or self.entries_from_tables()
+
+    def _snapshot(self, name: str) -> bytes | None:
+        """A saved snapshot, or None when a killed or running writer may have outdated it
+        (or a newer writer has already replaced it): callers then read the tables."""
+        if not self.snapshots_fresh:
+            return None
+        path = self.folder / f"snapshot-{name}-{self.meta('snapshot_serial', '0')}.marshal"
+        try:
+            return path.read_bytes()
+        except OSError:
+            return None
+
+    def save_snapshots(self, files: bytes | None = None, entries: Entries | None = None) -> None:
+        """Write the snapshots (inside a write transaction), from the tables unless given.
+
+        They are files beside the database, named by a serial number that this transaction
+        records: a reader takes the serial from its snapshot of the database, so it never
+        pairs a database state with another state's snapshot."""
+        if files is None:
+            files = marshal.dumps({rel: (size, mtime) for rel, size, mtime in self.files_rows()})
+        if entries is None:
+            entries = self.entries_from_tables()
+        serial = self.meta_int("snapshot_serial") + 1
+        for name, data in (("files", files), ("entries", entries.dumps())):
+            (self.folder / f"snapshot-{name}-{serial}.marshal").write_bytes(data)
+        self.set_meta("snapshot_serial", serial)
+        self.set_meta("snapshots_fresh", 1)
+
+    def remove_old_snapshots(self) -> None:
+        serial = self.meta("snapshot_serial", "0")
+        for path in self.folder.glob("snapshot-*.marshal"):
+            if not path.name.endswith(f"-{serial}.marshal"):
+                path.unlink(missing_ok=True)
+
+
+def _meta_of(db: sqlite3.Connection, key: str) -> str | None:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else str(row[0])

@@ -1,0 +1,345 @@
+"""Keeping an index fresh: which files changed, parsing them (in worker processes when there
+are many), writing them in batches, and compacting the text file once most of it is dead.
+
+Files that are new, or whose size or mtime_ns changed, are parsed; deleted ones dropped.
+A parser or normalizer version change rebuilds the index. Writers serialize on SQLite's
+write lock (``BEGIN IMMEDIATE``); the text file is truncated back to the last committed
+length before appending, so a killed build leaves nothing half-visible: the next run
+continues.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import marshal
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from itertools import islice
+
+from newscli.article import Article, Problem
+from newscli.cache import Cache, path_key, path_of
+from newscli.corpus import Corpus, LoadResult, SourceFile, load
+from newscli.textstore import Entries, append_text, compact
+
+BATCH = 256  # files parsed and committed together
+PARALLEL_FROM = 64  # fewer changed files than this are parsed in-process
+COMPACT_WHEN_DEAD = 0.5  # rewrite the text file once this share of it is dead
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+@dataclass
+class RefreshStats:
+    added: int = 0
+    changed: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    rebuilt: bool = False
+    seconds: float = 0.0
+
+    @property
+    def parsed(self) -> int:
+        return self.added + self.changed
+
+
+@dataclass
+class IndexedRow:
+    """One file, parsed and normalized: what a batch write stores."""
+
+    rel: str
+    size: int
+    mtime_ns: int
+    status: str  # article | problem | ignored
+    problems: list[Problem]
+    article: Article | None
+    normalized: bytes = b""
+
+
+def index_one(source: SourceFile) -> IndexedRow:
+    """Parse and normalize one file (runs in worker processes)."""
+    from newscli.chinese import normalize
+
+    result: LoadResult = load(source)
+    status = "article" if result.article else ("ignored" if result.ignored else "problem")
+    normalized = b""
+    if result.article is not None:
+        normalized = normalize(result.article.text).encode("utf-8", "surrogatepass")
+    return IndexedRow(
+        source.rel,
+        source.size,
+        source.mtime_ns,
+        status,
+        result.problems,
+        result.article,
+        normalized,
+    )
+
+
+def published_text(article: Article) -> str | None:
+    """published_at as stored: one fixed width, so that SQL's text order is time order."""
+    moment = article.published_at
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00") if moment else None
+
+
+def problem_list(problems: Iterable[Problem]) -> bytes | None:
+    """A file's problems as stored (NULL when it has none)."""
+    items = [[p.path, p.reason, p.kind] for p in problems]
+    return path_key(json.dumps(items, ensure_ascii=False)) if items else None
+
+
+def _quiet_worker() -> None:
+    # Ctrl-C reaches the whole process group: the parent handles it (rolls back the batch
+    # in flight, exits 130); workers must not each print a traceback.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _index_batch(sources: list[SourceFile]) -> list[IndexedRow]:
+    return [index_one(source) for source in sources]
+
+
+def refresh(
+    cache: Cache, corpus: Corpus, progress: Progress | None = None, workers: int | None = None
+) -> RefreshStats:
+    """Bring the cache up to date with the corpus's files."""
+    return Refresh(cache, corpus, progress, workers).run()
+
+
+class Refresh:
+    """One refresh: what it has appended is tracked, so the text entries snapshot can be
+    updated without reading the tables back."""
+
+    def __init__(
+        self, cache: Cache, corpus: Corpus, progress: Progress | None, workers: int | None
+    ) -> None:
+        self.cache = cache
+        self.corpus = corpus
+        self.progress = progress
+        self.workers = workers
+        self.added = Entries.empty()  # what this refresh appended to the text file
+        self.compacted = False
+        self.track_added = True
+
+    def run(self) -> RefreshStats:
+        cache = self.cache
+        started = time.perf_counter()
+        stats = RefreshStats()
+        if not cache.current:
+            cache.clear()
+            stats.rebuilt = True
+        self._remember_scan_problems(self.corpus.scan_problems)
+        current = self.corpus.stats
+        # The usual case, nothing changed, costs one marshal.dumps and one hash: the same
+        # scan in the same order gives the same bytes. Any difference (even just order)
+        # falls through to the full comparison.
+        dumped = marshal.dumps(current)
+        digest = hashlib.blake2b(dumped, digest_size=16).hexdigest()
+        if not stats.rebuilt and digest == cache.meta("files_digest") and cache.snapshots_fresh:
+            stats.unchanged = len(current)
+            stats.seconds = time.perf_counter() - started
+            return stats
+        known = cache.files()
+        todo: list[str] = []  # rels: SourceFiles are made a batch at a time (memory)
+        if known == current:
+            stats.unchanged = len(current)
+        else:
+            for rel, signature in current.items():
+                old = known.get(rel)
+                if old == signature:  # marshal keeps tuples, so this compares like with like
+                    stats.unchanged += 1
+                    continue
+                if old is None:
+                    stats.added += 1
+                else:
+                    stats.changed += 1
+                todo.append(rel)
+        gone = [rel for rel in known if rel not in current]
+        # Read before any write below marks the snapshots stale.
+        old_entries = cache.entries_snapshot() if (gone or todo) else None
+        stats.deleted = len(gone)
+        if gone:
+            cache.write(lambda: self._delete(gone))
+        # Entries are updated in memory for small changes; after a large one (a first
+        # build) they are read back from the tables instead of holding every row twice.
+        self.track_added = len(todo) <= max(1000, len(current) // 10)
+        if todo:
+            self._parse_and_store(todo)
+        if gone or todo or stats.rebuilt or not cache.snapshots_fresh:
+            entries = None
+            if old_entries is not None and self.track_added and not self.compacted:
+                entries = old_entries.without(set(gone) | set(todo))
+                for index, article_id in enumerate(self.added.ids):
+                    entries.append(
+                        article_id,
+                        self.added.offsets[index],
+                        self.added.lengths[index],
+                        self.added.published[index],
+                        self.added.rels[index],
+                    )
+
+            def save() -> None:
+                cache.save_snapshots(dumped, entries)
+                cache.set_meta("files_digest", digest)
+
+            self.cache.transaction(save)
+            cache.remove_old_snapshots()
+        elif cache.meta("files_digest") != digest:
+            self.cache.transaction(lambda: cache.set_meta("files_digest", digest))
+        stats.seconds = time.perf_counter() - started
+        return stats
+
+    def _remember_scan_problems(self, problems: list[Problem]) -> None:
+        """Keep the folder walk's problems (no file row holds them), and whether each has
+        been told: one that goes away and comes back is news again."""
+        db = self.cache.db
+        stored = {
+            (path_of(path), reason)
+            for path, reason in db.execute("SELECT path, reason FROM scan_problems")
+        }
+        found = {(p.path, p.reason): p for p in problems}
+        if stored == set(found):
+            return
+
+        def update() -> None:
+            for path, reason in stored - set(found):
+                db.execute(
+                    "DELETE FROM scan_problems WHERE path = ? AND reason = ?",
+                    (path_key(path), reason),
+                )
+            for path, reason in set(found) - stored:
+                db.execute(
+                    "INSERT INTO scan_problems VALUES (?, ?, ?, 0)",
+                    (path_key(path), reason, found[path, reason].kind),
+                )
+
+        self.cache.transaction(update)
+
+    def _drop_article(self, key: bytes) -> int:
+        """Delete a file's article row; return how many bytes of the text file it frees."""
+        db = self.cache.db
+        row = db.execute("SELECT text_length FROM articles WHERE rel = ?", (key,)).fetchone()
+        db.execute("DELETE FROM articles WHERE rel = ?", (key,))
+        return int(row[0]) + 1 if row else 0
+
+    def _delete(self, rels: list[str]) -> None:
+        dead = 0
+        for rel in rels:
+            key = path_key(rel)
+            dead += self._drop_article(key)
+            self.cache.db.execute("DELETE FROM files WHERE rel = ?", (key,))
+        self.cache.set_meta("dead_bytes", self.cache.meta_int("dead_bytes") + dead)
+
+    def _parse_and_store(self, todo: list[str]) -> None:
+        corpus = self.corpus
+        batches = (
+            [corpus.source(rel) for rel in todo[i : i + BATCH]] for i in range(0, len(todo), BATCH)
+        )
+        done = 0
+        if self.progress:
+            self.progress(0, len(todo))
+        for rows in self._parsed_batches(batches, len(todo)):
+            self.cache.write(partial(self.store, rows))
+            done += len(rows)
+            if self.progress:
+                self.progress(done, len(todo))
+        self._maybe_compact()
+
+    def _parsed_batches(
+        self, batches: Iterator[list[SourceFile]], total: int
+    ) -> Iterator[list[IndexedRow]]:
+        workers = self.workers or os.cpu_count() or 1
+        if total < PARALLEL_FROM or workers < 2:
+            for batch in batches:
+                yield _index_batch(batch)
+            return
+        from concurrent.futures import ProcessPoolExecutor
+
+        # A bounded window of batches in flight: results wait for the SQLite writer, and
+        # queueing them all (as pool.map does) holds a large corpus's text in memory.
+        waiting = iter(batches)
+        with ProcessPoolExecutor(max_workers=workers, initializer=_quiet_worker) as pool:
+            in_flight = deque(pool.submit(_index_batch, b) for b in islice(waiting, 2 * workers))
+            while in_flight:
+                rows = in_flight.popleft().result()
+                following = next(waiting, None)
+                if following is not None:
+                    in_flight.append(pool.submit(_index_batch, following))
+                yield rows
+
+    def store(self, rows: list[IndexedRow]) -> None:
+        """Write one batch of parsed files (inside a write transaction)."""
+        cache, db = self.cache, self.cache.db
+        text_size = cache.meta_int("text_size")
+        dead = cache.meta_int("dead_bytes")
+        with open(cache.text_path, "r+b") as handle:
+            handle.truncate(text_size)  # drop anything a killed writer left past the end
+            handle.seek(text_size)
+            for row in rows:
+                key = path_key(row.rel)
+                dead += self._drop_article(key)
+                problems = problem_list(row.problems)
+                db.execute(
+                    "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
+                    (key, row.size, row.mtime_ns, row.status, problems, int(problems is None)),
+                )
+                article = row.article
+                if article is None:
+                    continue
+                published = published_text(article)
+                db.execute(
+                    "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        article.id,
+                        key,
+                        path_key(article.path),
+                        article.title,
+                        article.url,
+                        article.outlet,
+                        article.author,
+                        published,
+                        article.published_source.value,
+                        article.archived_at.isoformat() if article.archived_at else None,
+                        article.char_count,
+                        article.size_bytes,
+                        article.encoding,
+                        article.script,
+                        json.dumps(article.tags, ensure_ascii=False),
+                        path_key(json.dumps(article.to_dict(), ensure_ascii=False)),
+                        text_size,
+                        len(row.normalized),
+                    ),
+                )
+                if self.track_added:
+                    self.added.append(
+                        article.id, text_size, len(row.normalized), published, row.rel
+                    )
+                text_size += append_text(handle, row.normalized)
+            handle.flush()
+        cache.set_meta("text_size", text_size)
+        cache.set_meta("dead_bytes", dead)
+
+    def _maybe_compact(self) -> None:
+        size = self.cache.meta_int("text_size")
+        dead = self.cache.meta_int("dead_bytes")
+        if size and dead / size >= COMPACT_WHEN_DEAD:
+            self.cache.write(self._compact)
+
+    def _compact(self) -> None:
+        cache, db = self.cache, self.cache.db
+        self.compacted = True
+        rows = db.execute(
+            "SELECT id, text_offset, text_length FROM articles ORDER BY text_offset"
+        ).fetchall()
+        generation = cache.meta_int("generation") + 1
+        new_path = cache.folder / f"text-{generation}.bin"
+        starts = compact(cache.text_path, new_path, ((start, length) for _, start, length in rows))
+        for (article_id, _, _), start in zip(rows, starts, strict=True):
+            db.execute("UPDATE articles SET text_offset = ? WHERE id = ?", (start, article_id))
+        size = starts[-1] + rows[-1][2] + 1 if rows else 0
+        cache.start_generation(generation, size)

@@ -1,0 +1,147 @@
+"""The index's text file: every article's normalized text, append-only, scanned in chunks.
+
+``text-<generation>.bin`` holds the normalized (t2s) text of every article, UTF-8, each
+followed by a NUL. It is only appended to; the index's rows point at the live regions, and
+the file is rewritten (a new generation) once most of it is dead. A search reads it in
+chunks, so memory stays flat, and hands each chunk to a `ChunkCounter` (the query's
+matcher), which alone decides what a hit is.
+"""
+
+from __future__ import annotations
+
+import bisect
+import marshal
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+CHUNK_BYTES = 16 * 1024 * 1024  # how much of the text file is searched at once
+SEPARATOR = b"\x00"  # after each article's text
+
+
+@dataclass
+class Entries:
+    """The live articles as search sees them, by text offset: parallel lists (cheap to load)."""
+
+    ids: list[str]
+    offsets: list[int]
+    lengths: list[int]  # in bytes, without the closing NUL
+    published: list[str | None]  # fixed-width ISO text, so text order is time order
+    rels: list[str]
+
+    @classmethod
+    def empty(cls) -> Entries:
+        return cls([], [], [], [], [])
+
+    def append(
+        self, article_id: str, offset: int, length: int, published: str | None, rel: str
+    ) -> None:
+        self.ids.append(article_id)
+        self.offsets.append(offset)
+        self.lengths.append(length)
+        self.published.append(published)
+        self.rels.append(rel)
+
+    def without(self, rels: set[str]) -> Entries:
+        """These entries less the articles of the files `rels`."""
+        kept = Entries.empty()
+        for index, rel in enumerate(self.rels):
+            if rel not in rels:
+                kept.append(
+                    self.ids[index],
+                    self.offsets[index],
+                    self.lengths[index],
+                    self.published[index],
+                    rel,
+                )
+        return kept
+
+    def dumps(self) -> bytes:
+        return marshal.dumps((self.ids, self.offsets, self.lengths, self.published, self.rels))
+
+    @classmethod
+    def loads(cls, data: bytes) -> Entries | None:
+        """The inverse of dumps, or None for anything else (a damaged or foreign file)."""
+        try:
+            loaded = marshal.loads(data)
+        except (ValueError, EOFError, TypeError):
+            return None
+        if not (isinstance(loaded, tuple) and len(loaded) == 5):
+            return None
+        ids, offsets, lengths, published, rels = loaded
+        if not all(isinstance(part, list) for part in loaded):
+            return None
+        if not len(ids) == len(offsets) == len(lengths) == len(published) == len(rels):
+            return None
+        return cls(ids, offsets, lengths, published, rels)
+
+
+def append_text(handle: BinaryIO, normalized: bytes) -> int:
+    """Write one article's text at the handle's position; return the bytes it takes."""
+    handle.write(normalized)
+    handle.write(SEPARATOR)
+    return len(normalized) + len(SEPARATOR)
+
+
+def compact(old: Path, new: Path, regions: Iterable[tuple[int, int]]) -> list[int]:
+    """Copy the live regions (offset, length) of `old` into `new`, in order; return where
+    each now starts."""
+    starts: list[int] = []
+    offset = 0
+    with open(old, "rb") as source, open(new, "wb") as target:
+        for start, length in regions:
+            source.seek(start)
+            target.write(source.read(length + len(SEPARATOR)))
+            starts.append(offset)
+            offset += length + len(SEPARATOR)
+    return starts
+
+
+def chunks(offsets: Sequence[int], lengths: Sequence[int], limit: int) -> Iterator[tuple[int, int]]:
+    """Runs of consecutive articles whose text spans at most `limit` bytes (at least one)."""
+    first = 0
+    count = len(offsets)
+    while first < count:
+        base = offsets[first]
+        last = bisect.bisect_right(offsets, base + limit, first) - 1
+        while last > first and offsets[last] + lengths[last] - base >= limit:
+            last -= 1
+        yield first, last
+        first = last + 1
+
+
+class ChunkCounter(Protocol):
+    """What decides hits in the text file (newscli.search.Matcher is one)."""
+
+    def count_in_chunk(
+        self, chunk: bytes, starts: Sequence[int], ends: Sequence[int]
+    ) -> list[tuple[int, int]]:
+        """(i, hits) for every article i whose text, chunk[starts[i]:ends[i]], matches."""
+        ...
+
+
+def count_hits(
+    path: Path, size: int, entries: Entries, counter: ChunkCounter, chunk_bytes: int = CHUNK_BYTES
+) -> list[tuple[int, int]]:
+    """(entry index, hits) of every matching article, in text order; `size` is the file's
+    committed length (anything past it belongs to a writer still at work)."""
+    found: list[tuple[int, int]] = []
+    offsets, lengths = entries.offsets, entries.lengths
+    with open(path, "rb") as handle:
+        for first, last in chunks(offsets, lengths, chunk_bytes):
+            base = offsets[first]
+            end = offsets[last] + lengths[last] + len(SEPARATOR)
+            if end > size:
+                break
+            handle.seek(base)
+            data = handle.read(end - base)
+            starts = [offset - base for offset in offsets[first : last + 1]]
+            ends = [
+                start + length
+                for start, length in zip(starts, lengths[first : last + 1], strict=True)
+            ]
+            found.extend(
+                (first + index, hits) for index, hits in counter.count_in_chunk(data, starts, ends)
+            )
+    return found
