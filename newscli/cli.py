@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
@@ -19,12 +19,12 @@ if TYPE_CHECKING:
     from typer._click.core import Command as ClickCommand  # typer >= 0.26 vendors click
     from typer._click.core import Context as ClickContext
 
+    from newscli.article import Problem
     from newscli.filters import Filters
     from newscli.search import ArticleHits
     from newscli.store import Store
 
 EXIT_OK, EXIT_NO_MATCH, EXIT_ERROR = 0, 1, 2
-MAX_PROBLEM_LINES = 50
 
 
 class _Conventions(TyperGroup):
@@ -244,17 +244,34 @@ def _stdout_is_terminal() -> bool:
 def _err(message: str) -> None:
     from newscli.textsafe import safe_line
 
-    print(f"newscli: {safe_line(message)}", file=sys.stderr)
+    # Flushed at once: a warning must reach the screen before the results that follow it.
+    print(f"newscli: {safe_line(message)}", file=sys.stderr, flush=True)
 
 
-def _report_problems(problems: list[object]) -> None:
-    for problem in problems[:MAX_PROBLEM_LINES]:
+def _warn_each(problems: list[Problem]) -> None:
+    for problem in problems:
         _err(f"warning: {problem}")
-    if len(problems) > MAX_PROBLEM_LINES:
-        _err(
-            f"warning: … and {len(problems) - MAX_PROBLEM_LINES} more problems"
-            " (newscli check lists them all)"
-        )
+
+
+def _tell_problems(store: Store, filters: Filters | None) -> None:
+    """A problem is news once: new ones one line each, then at most one summary line."""
+    import sqlite3
+
+    from newscli.index import ProblemNews
+
+    if store.index is None:
+        store.summaries()  # reads every file now, so that its problems come before results
+        news = ProblemNews.unremembered(store.problems)
+    else:
+        keep = filters.matches if filters is not None and filters.active else None
+        news = store.index.problem_news(keep)
+    _warn_each(news.new)
+    if news.summary:
+        _err(f"warning: {news.summary}")
+    if store.index is not None:
+        # Not remembered when the cache is too busy: then they are told again next time.
+        with suppress(sqlite3.Error):
+            store.index.mark_told(news)
 
 
 def _open_corpus(corpus: str | None):  # type: ignore[no-untyped-def]
@@ -274,20 +291,33 @@ NoIndexOption = Annotated[
 ]
 
 
+QuietOption = Annotated[
+    bool,
+    typer.Option(
+        "--quiet", "-q", help="No warnings (search: no output either, only the exit status)."
+    ),
+]
+
+
 @contextmanager
-def _store(corpus: str | None, no_index: bool) -> Iterator[Store]:
-    """The articles of the corpus (through the index unless told not to); reports problems."""
+def _store(
+    corpus: str | None, no_index: bool, filters: Filters | None = None, quiet: bool = False
+) -> Iterator[Store]:
+    """The articles of the corpus (through the index unless told not to); before any
+    result, the warnings: what is wrong with the index, and the problems that are news
+    among the files that `filters` keep."""
     from newscli.store import open_store
 
     opened = _open_corpus(corpus)
     with _progress() as progress:
         store = open_store(opened, use_index=not no_index, progress=progress)
-    for warning in store.warnings:
-        _err(f"warning: {warning}")
     try:
+        if not quiet:
+            for warning in store.warnings:
+                _err(f"warning: {warning}")
+            _tell_problems(store, filters)
         yield store
     finally:
-        _report_problems(store.problems)
         store.close()
 
 
@@ -303,7 +333,7 @@ def _progress() -> Iterator[Callable[[int, int], None] | None]:
         yield callback
 
 
-def _find_article(corpus: str | None, name: str):  # type: ignore[no-untyped-def]
+def _find_article(corpus: str | None, name: str, quiet: bool = False):  # type: ignore[no-untyped-def]
     from newscli.article import short_id
     from newscli.corpus import ArticleNotFound, CorpusError, load, resolve_root, source_for_path
     from newscli.textsafe import display_path
@@ -327,7 +357,8 @@ def _find_article(corpus: str | None, name: str):  # type: ignore[no-untyped-def
             lines.append("  (run 'newscli list' to see the articles and their ids)")
         _fail("\n".join(lines))
     result = load(source)
-    _report_problems(result.problems)
+    if not quiet:
+        _warn_each(result.problems)
     if result.article is None:
         reason = "; ".join(p.reason for p in result.problems) or "not an article"
         _fail(f"{display_path(source.path)}: {reason}")
@@ -461,6 +492,7 @@ def list_command(
     tag: TagOption = None,
     no_index: NoIndexOption = False,
     color: ColorOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """List articles, newest first: id, published date, outlet, title, characters.
 
@@ -479,7 +511,7 @@ def list_command(
         _fail(str(error))
     filters = _filters(since, until, outlet, script, tag)
     plain = sort is ListSort.published and not reverse and not filters.active
-    with _store(corpus, no_index) as store:
+    with _store(corpus, no_index, filters, quiet) as store:
         if plain:
             articles = store.summaries(limit)
         else:
@@ -530,6 +562,7 @@ def show(
         bool, typer.Option("--pager/--no-pager", help="Page long articles on a terminal.")
     ] = True,
     color: ColorOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Read one article: title, outlet, dates, url, then the body.
 
@@ -538,7 +571,7 @@ def show(
     """
     from newscli.export import to_txt
 
-    found = _find_article(corpus, article)
+    found = _find_article(corpus, article, quiet)
     if not _stdout_is_terminal():
         sys.stdout.write(to_txt(found, script.value))
         return
@@ -632,12 +665,7 @@ def search(
             "match UNESCO). Chinese has no word boundaries: CJK text matches as without -w.",
         ),
     ] = False,
-    quiet: Annotated[
-        bool,
-        typer.Option(
-            "--quiet", "-q", help="No warnings (search: no output either, only the exit status)."
-        ),
-    ] = False,
+    quiet: QuietOption = False,
     context: Annotated[
         int,
         typer.Option(
@@ -698,7 +726,7 @@ def search(
         )
     except QueryError as error:
         _fail(str(error))
-    with _store(corpus, no_index) as store:
+    with _store(corpus, no_index, filters, quiet) as store:
         if quiet or files_without_match:
             matched = {article_id for article_id, _ in store.search_ids(built, filters)}
             found = bool(matched)
@@ -789,6 +817,7 @@ def index_command(
     corpus: CorpusOption = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Start the index afresh.")] = False,
     color: ColorOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Build or refresh the corpus's index (every command also refreshes it by itself).
 
@@ -808,8 +837,6 @@ def index_command(
         index = Index(opened.root)
     except IndexUnavailable as error:
         _fail(str(error))
-    for warning in index.warnings:
-        _err(f"warning: {warning}")
     import sqlite3
 
     try:
@@ -818,6 +845,12 @@ def index_command(
         with _progress() as progress:
             stats = index.refresh(opened, progress)
         problems = index.problems()
+        if not quiet:
+            for warning in index.warnings:
+                _err(f"warning: {warning}")
+            news = index.problem_news()
+            _warn_each(news.new)  # the count is in the summary below
+            index.mark_told(news)
     except (OSError, sqlite3.Error) as error:
         _fail(f"cannot update the index in {index.folder}: {error}")
     finally:
@@ -893,6 +926,7 @@ def convert(
     corpus: CorpusOption = None,
     no_index: NoIndexOption = False,
     color: ColorOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Export articles as clean text (txt), Markdown (md), the full model (json), or
     JSON Lines (jsonl, one article per line: the hand-off to DuckDB, Spark, pandas).
@@ -914,11 +948,11 @@ def convert(
         _fail("give at least one ARTICLE, or --all")
     filters = _filters(since, until, outlet, source_script, tag)
     if export_all:
-        selected = _all_articles(corpus, no_index, filters)
+        selected = _all_articles(corpus, no_index, filters, quiet)
         if not selected and filters.active:
             _err("no article matches the filters")
     else:
-        selected = filters.apply([_find_article(corpus, name) for name in names])
+        selected = filters.apply([_find_article(corpus, name, quiet) for name in names])
     render = RENDERERS[to.value]
     if out_dir is not None:
         _export_to_folder(selected, out_dir, to.value, script.value, force)
@@ -937,9 +971,9 @@ def convert(
         _fail(str(error))
 
 
-def _all_articles(corpus: str | None, no_index: bool, filters: object) -> list:  # type: ignore[type-arg]
-    with _store(corpus, no_index) as store:
-        return store.full_articles(filters)  # type: ignore[arg-type]
+def _all_articles(corpus: str | None, no_index: bool, filters: Filters, quiet: bool) -> list:  # type: ignore[type-arg]
+    with _store(corpus, no_index, filters, quiet) as store:
+        return store.full_articles(filters)
 
 
 def _export_to_folder(selected: list, folder: str, form: str, script: str, force: bool) -> None:  # type: ignore[type-arg]
@@ -983,6 +1017,7 @@ def stats(
     tag: TagOption = None,
     no_index: NoIndexOption = False,
     color: ColorOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Articles per outlet, a monthly timeline, the share of each script, the date range,
     total characters, and the largest and smallest articles.
@@ -993,7 +1028,7 @@ def stats(
     from newscli.stats import compute
 
     filters = _filters(since, until, outlet, script, tag)
-    with _store(corpus, no_index) as store:
+    with _store(corpus, no_index, filters, quiet) as store:
         computed = compute(filters.apply(store.summaries()))
     if filters.active and not computed.articles:
         _err("no article matches the filters")
@@ -1038,6 +1073,8 @@ def check(
         for warning in store.warnings:
             _err(f"warning: {warning}")
         report = check_corpus(opened, store.index)
+        if store.index is not None:
+            store.index.mark_all_told()  # every problem is listed below
         store.close()
     if as_json:
         print(dumps(report.to_dict(), indent=2))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SEEDS
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from newscli import cli
 from newscli.article import Summary, newest_first
@@ -321,3 +322,143 @@ def test_regex_counting_skips_empty_matches(corpus_slice: Path, pattern: str) ->
     if pattern == "美*":
         assert expected
     index.close()
+
+
+# --- problems are news once ------------------------------------------------------------
+
+BROKEN_UTF8 = "broken-utf8.txt"  # an article (德国之声, 2024) with a problem
+UNDATED = "no-timestamp.txt"  # an article without a date, with a problem
+NOT_AN_ARTICLE = "only-comment.txt"  # a problem, no article
+
+
+@pytest.fixture
+def troubled(seeds_copy: Path) -> Path:
+    seed = (seeds_copy / "002_7f245f662d01c087.txt").read_bytes()
+    (seeds_copy / BROKEN_UTF8).write_bytes(seed[:600] + b"\xff\xfe\xfa" + seed[600:])
+    (seeds_copy / UNDATED).write_bytes(b"[no timestamp](https://x.org/2)\n------\n<p>body</p>")
+    (seeds_copy / NOT_AN_ARTICLE).write_bytes(b"<!--1660528023000-->\n")
+    return seeds_copy
+
+
+def _run(corpus: Path, *args: str) -> Result:
+    result = runner.invoke(cli.app, [*args, "--corpus", str(corpus)])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def _told(result: Result) -> list[str]:
+    """The files the warnings name, one by one (the summary line names none)."""
+    return sorted(
+        os.path.basename(line.split(": ")[2])
+        for line in result.stderr.splitlines()
+        if "files have problems" not in line
+    )
+
+
+SUMMARY = "newscli: warning: {} files have problems; newscli check lists them\n"
+
+
+def test_a_problem_is_told_once_then_counted(troubled: Path) -> None:
+    first = _run(troubled, "list")
+    assert _told(first) == [BROKEN_UTF8, UNDATED, NOT_AN_ARTICLE]
+    assert "files have problems" not in first.stderr  # all three were just told
+    assert len(first.stdout.splitlines()) == 4  # results only on stdout
+    # The warnings come before the results (on a terminal both go to one screen).
+    assert first.output.startswith(first.stderr)
+    for command in (
+        ["list"],
+        ["search", "金正恩"],
+        ["stats"],
+        ["convert", "--all", "--to", "jsonl"],
+    ):
+        again = _run(troubled, *command)
+        assert again.stderr == SUMMARY.format(3), command
+        assert again.output.startswith(again.stderr), command
+
+
+def test_a_changed_file_is_news_again(troubled: Path) -> None:
+    _run(troubled, "list")
+    path = troubled / BROKEN_UTF8
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    changed = _run(troubled, "list")
+    assert _told(changed) == [BROKEN_UTF8]
+    assert changed.stderr.endswith(SUMMARY.format(3))
+    assert _run(troubled, "list").stderr == SUMMARY.format(3)
+
+
+def test_quiet_says_nothing_and_keeps_the_news(troubled: Path) -> None:
+    for command in (["list"], ["search", "金正恩"], ["stats"], ["index"]):
+        quiet = _run(troubled, *command, "-q")
+        assert quiet.stderr == "", command
+    quiet = _run(troubled, "convert", "--all", "--to", "jsonl", "--quiet")
+    assert quiet.stderr == "" and len(quiet.stdout.splitlines()) == 4
+    shown = _run(troubled, "show", str(troubled / BROKEN_UTF8))
+    assert "undecodable bytes replaced" in shown.stderr
+    assert _run(troubled, "show", str(troubled / BROKEN_UTF8), "-q").stderr == ""
+    assert _run(troubled, "list", "--no-index", "-q").stderr == ""
+    # Nothing was told, so it is still news.
+    assert _told(_run(troubled, "list")) == [BROKEN_UTF8, UNDATED, NOT_AN_ARTICLE]
+
+
+def test_files_left_out_by_a_filter_never_warn(troubled: Path) -> None:
+    dated = _run(troubled, "list", "--since", "2024")
+    # The undated article is filtered out; a file that is no article cannot be filtered.
+    assert _told(dated) == [BROKEN_UTF8]
+    assert dated.stderr.endswith(SUMMARY.format(3))
+    searched = _run(troubled, "search", "金正恩", "--outlet", "德国之声")
+    assert searched.stderr == SUMMARY.format(3)
+    everything = _run(troubled, "list")  # what the filters kept back is news here
+    assert _told(everything) == [UNDATED, NOT_AN_ARTICLE]
+
+
+def test_without_the_index_one_summary_line(troubled: Path) -> None:
+    for command in (["list"], ["search", "金正恩"], ["stats"]):
+        without = _run(troubled, *command, "--no-index")
+        assert without.stderr == SUMMARY.format(3), command
+        assert without.stdout == _run(troubled, *command, "-q").stdout
+
+
+def test_index_tells_new_problems_and_check_lists_every_one(troubled: Path) -> None:
+    built = _run(troubled, "index")
+    assert _told(built) == [BROKEN_UTF8, UNDATED, NOT_AN_ARTICLE]
+    assert "5 files: 5 added" in built.stdout and "3 with problems" in built.stdout
+    assert _run(troubled, "list").stderr == SUMMARY.format(3)
+    checked = runner.invoke(cli.app, ["check", "--corpus", str(troubled), "--json"])
+    assert checked.exit_code == 1
+    listed = [
+        item["path"] for items in json.loads(checked.stdout)["problems"].values() for item in items
+    ]
+    assert sorted(os.path.basename(path) for path in listed) == [
+        BROKEN_UTF8,
+        UNDATED,
+        NOT_AN_ARTICLE,
+    ]
+
+
+def test_a_broken_link_is_told_once_and_again_when_it_comes_back(troubled: Path) -> None:
+    link = troubled / "gone.txt"
+    link.symlink_to(troubled / "nowhere.txt")
+    assert "gone.txt" in _told(_run(troubled, "list"))
+    assert _run(troubled, "list").stderr == SUMMARY.format(4)
+    link.unlink()
+    assert _run(troubled, "list").stderr == SUMMARY.format(3)
+    link.symlink_to(troubled / "nowhere.txt")
+    assert _told(_run(troubled, "list")) == ["gone.txt"]
+
+
+def test_one_file_with_a_problem_reads_well(seeds_copy: Path) -> None:
+    (seeds_copy / NOT_AN_ARTICLE).write_bytes(b"<!--1660528023000-->\n")
+    _run(seeds_copy, "list")
+    assert _run(seeds_copy, "list").stderr == (
+        "newscli: warning: 1 file has problems; newscli check lists them\n"
+    )
+
+
+def test_a_first_build_tells_at_most_fifty(tmp_path: Path) -> None:
+    for number in range(60):
+        (tmp_path / f"empty-{number:02d}.txt").write_bytes(b"")
+    first = runner.invoke(cli.app, ["list", "--corpus", str(tmp_path)])
+    lines = first.stderr.splitlines()
+    assert len(lines) == 51 and lines[-1] == SUMMARY.format(60).strip()
+    # The ten beyond the fifty were counted, so they are no news either.
+    assert runner.invoke(cli.app, ["list", "--corpus", str(tmp_path)]).stderr == SUMMARY.format(60)

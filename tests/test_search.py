@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import SEEDS
 
+from newscli.chinese import CASE_FOLD, normalize
 from newscli.corpus import load_articles, load_corpus
 from newscli.search import Hit, Matcher, QueryError, search, snippet
 
@@ -67,3 +68,79 @@ def test_snippet_window_and_highlight() -> None:
     start = text.index("下一段")
     piece = snippet(text, Hit(start, start + 3))
     assert piece.text == "下一段" and not piece.cut_before
+
+
+# --- the same matching over the index's text file (bytes) ------------------------------
+
+TEXTS = [
+    "Trump 与 TRUMP 会面，trump 说",
+    "没有",
+    "ＴＲＵＭＰ（全角）和 Ｔｒｕｍｐ 来了",
+    "美國總統川普 Trump",
+    "x",
+]
+
+
+def _chunk(
+    texts: list[str], dead: bytes = b"TRUMP trump \x00"
+) -> tuple[bytes, list[int], list[int]]:
+    """Normalized texts laid out as in the text file, a dead region before each one."""
+    data = b""
+    starts: list[int] = []
+    ends: list[int] = []
+    for text in texts:
+        data += dead
+        encoded = normalize(text).encode("utf-8")
+        starts.append(len(data))
+        ends.append(len(data) + len(encoded))
+        data += encoded + b"\x00"
+    return data, starts, ends
+
+
+@pytest.mark.parametrize(
+    ("query", "options"),
+    [
+        ("trump", {}),
+        ("trump", {"ignore_case": True}),
+        ("ｔｒｕｍｐ", {"ignore_case": True}),
+        ("ＴＲＵＭＰ", {}),
+        ("美国总统", {}),
+        ("美國總統", {"ignore_case": True}),
+        (r"t\w+p", {"regex": True, "ignore_case": True}),
+        ("x*", {"regex": True}),
+        ("(?=T)", {"regex": True}),
+        ("不在", {}),
+    ],
+)
+def test_chunk_counts_equal_find(query: str, options: dict) -> None:  # type: ignore[type-arg]
+    matcher = Matcher(query, **options)
+    chunk, starts, ends = _chunk(TEXTS)
+    expected = [
+        (index, len(matcher.find(matcher.normalize(text))))
+        for index, text in enumerate(TEXTS)
+        if matcher.find(matcher.normalize(text))
+    ]
+    assert matcher.count_in_chunk(chunk, starts, ends) == expected
+
+
+def test_byte_pattern_follows_the_case_folding_table() -> None:
+    """Every letter normalize(…, ignore_case=True) folds is found in either case."""
+    assert Matcher("trump").byte_pattern is None  # case kept: a plain bytes.find
+    for upper, lower in CASE_FOLD.items():
+        matcher = Matcher(chr(lower) * 2, ignore_case=True)
+        text = (chr(upper) + chr(lower)).encode("utf-8")
+        assert matcher.count_in_chunk(text, [0], [len(text)]) == [(0, 1)], chr(upper)
+        assert matcher.normalize(chr(upper)) == chr(lower)
+
+
+def test_a_hit_in_a_dead_region_is_no_hit() -> None:
+    chunk, starts, ends = _chunk(["没有", "也没有"], dead=b"trump trump\x00")
+    assert Matcher("trump").count_in_chunk(chunk, starts, ends) == []
+    assert Matcher("TRUMP", ignore_case=True).count_in_chunk(chunk, starts, ends) == []
+
+
+def test_an_empty_match_is_no_hit() -> None:
+    chunk, starts, ends = _chunk(TEXTS)
+    assert Matcher("x*", regex=True).count_in_chunk(chunk, starts, ends) == [(4, 1)]
+    assert Matcher("(?=T)", regex=True).count_in_chunk(chunk, starts, ends) == []
+    assert Matcher("(?=T)", regex=True).find("Trump") == []

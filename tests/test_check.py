@@ -1,0 +1,57 @@
+"""`newscli check`: every problem listed (never cut short), the same with or without the index."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import SEEDS
+from typer.testing import CliRunner
+
+from newscli import cli
+from newscli.check import check_corpus
+from newscli.corpus import load_articles, load_corpus
+from newscli.index import FileFacts, Index
+
+runner = CliRunner()
+SUMMARY = "newscli: warning: {} files have problems; newscli check lists them\n"
+
+
+def _troubled(folder: Path, problems: int) -> Path:
+    for name in SEEDS.iterdir():
+        (folder / name.name).write_bytes(name.read_bytes())
+    for number in range(problems):
+        (folder / f"only-comment-{number:02d}.txt").write_bytes(b"<!--1660528023000-->\n")
+    return folder
+
+
+def test_the_index_does_not_import_check() -> None:
+    """check reads the index, not the other way round (no import cycle)."""
+    code = "import sys, newscli.index; print('newscli.check' in sys.modules)"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert loaded.stdout.strip() == "False", loaded.stderr
+
+
+def test_facts_from_the_index_equal_facts_from_the_files(tmp_path: Path) -> None:
+    corpus = load_corpus(_troubled(tmp_path, 2))
+    index = Index(corpus.root)
+    index.refresh(corpus)
+    from_files = {FileFacts.of(a) for a in load_articles(corpus).articles}
+    assert set(index.facts()) == from_files and len(from_files) == 2
+    with_index = check_corpus(corpus, index).to_dict()
+    assert with_index == check_corpus(corpus).to_dict()
+    assert len(with_index["problems"]["layout"]) == 2
+    index.close()
+
+
+def test_check_lists_every_problem_and_tells_them(tmp_path: Path) -> None:
+    corpus = _troubled(tmp_path, 60)
+    checked = runner.invoke(cli.app, ["check", "--corpus", str(corpus), "--json"])
+    assert checked.exit_code == 1 and checked.stderr == ""
+    assert len(json.loads(checked.stdout)["problems"]["layout"]) == 60  # all, not 50
+    # check has shown every problem: for other commands they are no news any more.
+    listed = runner.invoke(cli.app, ["list", "--corpus", str(corpus)])
+    assert listed.exit_code == 0 and listed.stderr == SUMMARY.format(60)
+    assert len(listed.stdout.splitlines()) == 2
