@@ -24,10 +24,11 @@ from newscli.textstore import ChunkCounter, Entries, count_hits
 
 MAX_NEWS = 50  # new problems told one line each; beyond, the summary line counts them
 
-_SUMMARY_COLUMNS = (
+_SUMMARY_FIELDS = (
     "id, path, title, url, outlet, author, published_at, published_source, archived_at,"
     " chars, size_bytes, script, tags, encoding"
-)
+).split(", ")
+_SUMMARY_COLUMNS = ", ".join(_SUMMARY_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,12 @@ class ProblemNews:
             return None
         files = "1 file has" if self.total == 1 else f"{self.total} files have"
         return f"{files} problems; newscli check lists them"
+
+
+class _Untold(NamedTuple):
+    problem: Problem
+    file: tuple[bytes, int, int] | None = None  # (rel, size, mtime_ns) of a file's row
+    walk: tuple[bytes, str] | None = None  # (path, reason) of a folder-walk problem
 
 
 class Index:
@@ -125,28 +132,29 @@ class Index:
         db = self.db
         total = db.execute("SELECT count(*) FROM files WHERE problems IS NOT NULL").fetchone()[0]
         total += db.execute("SELECT count(*) FROM scan_problems").fetchone()[0]
-        news: list[tuple[Problem, tuple[bytes, int, int] | None, tuple[bytes, str] | None]] = []
+        untold: list[_Untold] = []
         if keep is None:
             for path, reason, kind in db.execute(
                 "SELECT path, reason, kind FROM scan_problems WHERE told = 0"
             ):
-                news.append((Problem(path_of(path), reason, kind), None, (path, reason)))
-        columns = ", ".join(f"a.{name.strip()}" for name in _SUMMARY_COLUMNS.split(","))
+                untold.append(_Untold(Problem(path_of(path), reason, kind), walk=(path, reason)))
+        columns = ", ".join(f"a.{name}" for name in _SUMMARY_FIELDS)
         for row in db.execute(
             f"SELECT f.rel, f.size, f.mtime_ns, f.problems, {columns} FROM files f"
             " LEFT JOIN articles a ON a.rel = f.rel WHERE f.problems IS NOT NULL AND f.told = 0"
         ):
             rel, size, mtime_ns, encoded = row[:4]
-            if keep is not None and (row[4] is None or not keep(_summary(row[4:]))):
+            is_article = row[4] is not None
+            if keep is not None and not (is_article and keep(_summary(row[4:]))):
                 continue
             for problem in _problems(encoded):
-                news.append((problem, (rel, size, mtime_ns), None))
-        news.sort(key=lambda item: item[0].path)
+                untold.append(_Untold(problem, file=(rel, size, mtime_ns)))
+        untold.sort(key=lambda item: item.problem.path)
         return ProblemNews(
-            [problem for problem, _, _ in news[:MAX_NEWS]],
+            [item.problem for item in untold[:MAX_NEWS]],
             total,
-            tuple(file for _, file, _ in news if file is not None),
-            tuple(walk for _, _, walk in news if walk is not None),
+            tuple(item.file for item in untold if item.file is not None),
+            tuple(item.walk for item in untold if item.walk is not None),
         )
 
     def mark_told(self, news: ProblemNews) -> None:
