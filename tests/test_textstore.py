@@ -1,0 +1,99 @@
+"""The index's text file: chunks cover every article once, compaction keeps the live text,
+the scan stops at the committed length, and a damaged snapshot is never trusted."""
+
+from __future__ import annotations
+
+import marshal
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from newscli.search import Matcher
+from newscli.textstore import Entries, append_text, chunks, compact, count_hits
+
+TEXTS = ["美国总统", "没有", "美国和美国", "", "最后的美国"]
+
+
+def _written(folder: Path, texts: list[str], dead_every: int = 0) -> tuple[Path, Entries, int]:
+    """A text file holding `texts` (with a dead region after every `dead_every`-th)."""
+    path = folder / "text-1.bin"
+    entries = Entries.empty()
+    size = 0
+    with open(path, "wb") as handle:
+        for number, text in enumerate(texts):
+            data = text.encode("utf-8")
+            entries.append(f"id{number}", size, len(data), None, f"{number}.md")
+            size += append_text(handle, data)
+            if dead_every and number % dead_every == 0:
+                size += append_text(handle, "美国 (a dead region)".encode())
+    return path, entries, size
+
+
+@pytest.mark.parametrize("limit", [1, 7, 13, 64, 10_000])
+def test_chunks_cover_every_article_once(limit: int) -> None:
+    offsets = [0, 5, 9, 30, 31, 60]
+    lengths = [4, 3, 20, 0, 28, 2]
+    runs = list(chunks(offsets, lengths, limit))
+    covered = [index for first, last in runs for index in range(first, last + 1)]
+    assert covered == list(range(len(offsets)))
+    for first, last in runs:
+        assert first == last or offsets[last] + lengths[last] - offsets[first] < limit
+
+
+class _Spy:
+    """A ChunkCounter that records the chunks it is given."""
+
+    def __init__(self) -> None:
+        self.seen: list[list[bytes]] = []
+
+    def count_in_chunk(
+        self, chunk: bytes, starts: Sequence[int], ends: Sequence[int]
+    ) -> list[tuple[int, int]]:
+        pieces = [chunk[start:end] for start, end in zip(starts, ends, strict=True)]
+        self.seen.append(pieces)
+        return [(index, len(piece)) for index, piece in enumerate(pieces) if piece]
+
+
+def test_the_scan_hands_each_article_to_the_counter_once(tmp_path: Path) -> None:
+    path, entries, size = _written(tmp_path, TEXTS, dead_every=2)
+    spy = _Spy()
+    found = count_hits(path, size, entries, spy, chunk_bytes=16)
+    assert [piece.decode() for pieces in spy.seen for piece in pieces] == TEXTS
+    assert len(spy.seen) > 1  # several chunks at this size
+    assert found == [(i, len(t.encode())) for i, t in enumerate(TEXTS) if t]
+    matcher = Matcher("美國")
+    assert count_hits(path, size, entries, matcher, chunk_bytes=16) == [(0, 1), (2, 2), (4, 1)]
+
+
+def test_the_scan_stops_at_the_committed_length(tmp_path: Path) -> None:
+    path, entries, _ = _written(tmp_path, TEXTS)
+    committed = entries.offsets[2]  # a writer is still appending the rest
+    assert count_hits(path, committed, entries, Matcher("美国"), chunk_bytes=8) == [(0, 1)]
+
+
+def test_compaction_keeps_the_live_text_in_order(tmp_path: Path) -> None:
+    path, entries, _ = _written(tmp_path, TEXTS, dead_every=1)
+    live = entries.without({"1.md"})
+    new = tmp_path / "text-2.bin"
+    starts = compact(path, new, zip(live.offsets, live.lengths, strict=True))
+    data = new.read_bytes()
+    kept = [t for i, t in enumerate(TEXTS) if i != 1]
+    assert data == b"".join(t.encode() + b"\x00" for t in kept)
+    assert [data[s : s + n].decode() for s, n in zip(starts, live.lengths, strict=True)] == kept
+
+
+def test_entries_snapshot_round_trip_and_damage() -> None:
+    entries = Entries(
+        ["a", "b"], [0, 5], [4, 3], ["2020-01-01T00:00:00.000000+00:00", None], ["x", "y"]
+    )
+    assert Entries.loads(entries.dumps()) == entries
+    assert entries.without({"x"}) == Entries(["b"], [5], [3], [None], ["y"])
+    for damaged in (
+        b"not marshal",
+        entries.dumps()[:-3],
+        marshal.dumps(["a", "b"]),
+        marshal.dumps((["a"], [0], [4], [None], [])),  # lists of different lengths
+        marshal.dumps((["a"], [0], [4], [None], "x")),
+    ):
+        assert Entries.loads(damaged) is None
