@@ -244,8 +244,7 @@ def _stdout_is_terminal() -> bool:
 def _err(message: str) -> None:
     from newscli.textsafe import safe_line
 
-    # Flushed at once: a warning must reach the screen before the results that follow it.
-    print(f"newscli: {safe_line(message)}", file=sys.stderr, flush=True)
+    print(f"newscli: {safe_line(message)}", file=sys.stderr)
 
 
 def _warn_each(problems: list[Problem]) -> None:
