@@ -18,7 +18,7 @@ MAX_CHOICES = 200  # a shell shows no more than a screenful usefully
 
 
 def _read_only(root: Path) -> sqlite3.Connection | None:
-    from newscli.index import index_dir_for
+    from newscli.cache import index_dir_for
 
     database = index_dir_for(root) / "index.sqlite"
     if not database.is_file():

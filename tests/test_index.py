@@ -431,7 +431,7 @@ def test_without_the_index_one_summary_line(troubled: Path) -> None:
     for command in (["list"], ["search", "金正恩"], ["stats"]):
         without = _run(troubled, *command, "--no-index")
         assert without.stderr == SUMMARY.format(3), command
-        assert without.stdout == _run(troubled, *command, "-q").stdout
+        assert without.stdout == _run(troubled, *command).stdout
 
 
 def test_index_tells_new_problems_and_check_lists_every_one(troubled: Path) -> None:
