@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
@@ -12,10 +12,17 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 import typer
 
 from newscli import __version__
+from newscli.archive import HitSort, ListSort
+from newscli.article import Script as ScriptName
+from newscli.search import Scope
 
 if TYPE_CHECKING:
-    from newscli.search import ArticleHits
-    from newscli.store import Store
+    from collections.abc import Iterable
+
+    from newscli.archive import Archive
+    from newscli.article import Article
+    from newscli.filters import Filters
+    from newscli.search import ArticleHits, Query
 
 EXIT_OK, EXIT_NO_MATCH, EXIT_ERROR = 0, 1, 2
 MAX_PROBLEM_LINES = 50
@@ -78,7 +85,7 @@ def _err(message: str) -> None:
     print(f"newscli: {safe_line(message)}", file=sys.stderr)
 
 
-def _report_problems(problems: list[object]) -> None:
+def _report_problems(problems: Sequence[object]) -> None:
     for problem in problems[:MAX_PROBLEM_LINES]:
         _err(f"warning: {problem}")
     if len(problems) > MAX_PROBLEM_LINES:
@@ -105,21 +112,37 @@ NoIndexOption = Annotated[
 ]
 
 
-@contextmanager
-def _store(corpus: str | None, no_index: bool) -> Iterator[Store]:
-    """The articles of the corpus (through the index unless told not to); reports problems."""
-    from newscli.store import open_store
+def _open_archive(corpus: str | None, no_index: bool) -> Archive:
+    """The archive, not yet scanned: enough for finding articles by name."""
+    from newscli.archive import Archive
+    from newscli.corpus import CorpusError
 
-    opened = _open_corpus(corpus)
+    try:
+        return Archive(corpus, use_index=not no_index)
+    except CorpusError as error:
+        _fail(str(error))
+
+
+@contextmanager
+def _archive(corpus: str | None, no_index: bool) -> Iterator[Archive]:
+    """The articles of the corpus (through the index unless told not to); reports problems."""
+    from newscli.corpus import CorpusError
+
+    archive = _open_archive(corpus, no_index)
     with _progress() as progress:
-        store = open_store(opened, use_index=not no_index, progress=progress)
-    for warning in store.warnings:
+        archive.progress = progress
+        try:
+            archive.open()
+        except CorpusError as error:
+            _fail(str(error))
+        archive.progress = None
+    for warning in archive.warnings:
         _err(f"warning: {warning}")
     try:
-        yield store
+        yield archive
     finally:
-        _report_problems(store.problems)
-        store.close()
+        _report_problems(archive.problems)
+        archive.close()
 
 
 @contextmanager
@@ -134,20 +157,14 @@ def _progress() -> Iterator[Callable[[int, int], None] | None]:
         yield callback
 
 
-def _find_article(corpus: str | None, name: str):  # type: ignore[no-untyped-def]
+def _articles_by_name(archive: Archive, names: list[str]) -> Iterator[Article]:
+    """The named articles, one at a time; a name that finds nothing ends the command."""
+    from newscli.archive import ArticleNotFound, NotAnArticle
     from newscli.article import short_id
-    from newscli.corpus import ArticleNotFound, CorpusError, load, resolve_root, source_for_path
     from newscli.textsafe import display_path
 
     try:
-        root = resolve_root(corpus)
-        source = source_for_path(root, name)  # a path needs neither index nor scan
-        if source is None:
-            from newscli.store import locate
-
-            source = locate(root, name)
-    except CorpusError as error:
-        _fail(str(error))
+        found = archive.get_many(names)
     except ArticleNotFound as error:
         lines = [str(error)]
         for candidate in error.candidates[:10]:
@@ -157,27 +174,14 @@ def _find_article(corpus: str | None, name: str):  # type: ignore[no-untyped-def
         if not error.candidates:
             lines.append("  (run 'newscli list' to see the articles and their ids)")
         _fail("\n".join(lines))
-    result = load(source)
-    _report_problems(result.problems)
-    if result.article is None:
-        reason = "; ".join(p.reason for p in result.problems) or "not an article"
-        _fail(f"{display_path(source.path)}: {reason}")
-    return result.article
-
-
-class ScriptName(str, Enum):
-    traditional = "traditional"
-    simplified = "simplified"
-    mixed = "mixed"
-    other = "other"
-
-
-class ListSort(str, Enum):
-    published = "published"
-    archived = "archived"
-    title = "title"
-    outlet = "outlet"
-    size = "size"
+    try:
+        for article in found:
+            _report_problems(archive.problems)
+            archive.problems.clear()
+            yield article
+    except NotAnArticle as error:
+        _report_problems(archive.problems)
+        _fail(f"{display_path(error.path)}: {'; '.join(p.reason for p in error.problems)}")
 
 
 class RowFormat(str, Enum):
@@ -217,18 +221,12 @@ def _filters(
     outlet: list[str] | None,
     script: list[ScriptName] | None,
     tag: list[str] | None,
-):  # type: ignore[no-untyped-def]
-    from newscli.filters import Filters, parse_day
+) -> Filters:
+    from newscli.filters import FilterError, Filters
 
     try:
-        return Filters(
-            since=parse_day(since) if since else None,
-            until=parse_day(until, end=True) if until else None,
-            outlets=tuple(outlet or ()),
-            scripts=tuple(item.value for item in script or ()),
-            tags=tuple(tag or ()),
-        )
-    except ValueError as error:
+        return Filters.parse(since, until, outlet or (), script or (), tag or ())
+    except FilterError as error:
         _fail(str(error))
 
 
@@ -241,7 +239,7 @@ def list_command(
     ] = None,
     sort: Annotated[
         ListSort, typer.Option("--sort", help="Order by this field.")
-    ] = ListSort.published,
+    ] = ListSort.PUBLISHED,
     reverse: Annotated[bool, typer.Option("--reverse", help="Reverse the order.")] = False,
     columns: Annotated[
         Optional[str],  # noqa: UP045
@@ -269,7 +267,6 @@ def list_command(
 
     Example: newscli list --corpus ~/waimei --outlet 德國之聲 --since 2020-08 --limit 20
     """
-    from newscli.corpus import sort_articles
     from newscli.rows import parse_columns
 
     try:
@@ -277,15 +274,28 @@ def list_command(
     except ValueError as error:
         _fail(str(error))
     filters = _filters(since, until, outlet, script, tag)
-    plain = sort is ListSort.published and not reverse and not filters.active
-    with _store(corpus, no_index) as store:
-        if plain:
-            articles = store.summaries(limit)
-        else:
-            articles = sort_articles(filters.apply(store.summaries()), sort.value, reverse)[:limit]
-        if not articles and not store.problems and not filters.active:
-            _err(f"no articles in {store.corpus.root}")
+    with _archive(corpus, no_index) as archive:
+        articles = list(archive.list(filters, sort, reverse, limit))
+        if not articles and not archive.problems and not filters.active:
+            _err(f"no articles in {archive.root}")
     _print_rows(articles, chosen, row_format)
+
+
+# Between articles when show writes several to a pipe.
+ARTICLE_SEPARATOR = "\n" + "=" * 72 + "\n\n"
+
+
+def _names(given: list[str]) -> list[str]:
+    """ARTICLE arguments, with - replaced by the names on stdin (one per line)."""
+    names: list[str] = []
+    for name in given:
+        if name == "-":
+            names.extend(line.strip() for line in sys.stdin.read().split("\n") if line.strip())
+        else:
+            names.append(name)
+    if not names:
+        _fail("no ARTICLE given (stdin was empty)")
+    return names
 
 
 def _print_rows(articles: list, columns: tuple[str, ...], row_format: RowFormat | None) -> None:  # type: ignore[type-arg]
@@ -304,7 +314,14 @@ def _print_rows(articles: list, columns: tuple[str, ...], row_format: RowFormat 
 
 @app.command()
 def show(
-    article: Annotated[str, typer.Argument(help="Path, file name stem, id, or a unique prefix.")],
+    articles: Annotated[
+        list[str],
+        typer.Argument(
+            help="Paths, file name stems, ids, or unique prefixes; - reads them from stdin, "
+            "one per line.",
+            show_default=False,
+        ),
+    ],
     corpus: CorpusOption = None,
     script: Annotated[
         Script, typer.Option("--script", "-s", help="Convert the text for reading.")
@@ -313,37 +330,41 @@ def show(
         bool, typer.Option("--pager/--no-pager", help="Page long articles on a terminal.")
     ] = True,
 ) -> None:
-    """Read one article: title, outlet, dates, url, then the body.
+    """Read articles: title, outlet, dates, url, then the body.
+
+    Piped, several articles are separated by a line of '=' characters.
 
     Example: newscli show 000 --script simplified
+    Example: newscli search -l 雙邊關係 | newscli show -
     """
     from newscli.export import to_txt
 
-    found = _find_article(corpus, article)
+    archive = _open_archive(corpus, no_index=False)
+    found = _articles_by_name(archive, _names(articles))
     if not _stdout_is_terminal():
-        sys.stdout.write(to_txt(found, script.value))
+        for number, article in enumerate(found):
+            if number:
+                sys.stdout.write(ARTICLE_SEPARATOR)
+            sys.stdout.write(to_txt(article, script.value))
         return
     console = _console()
+    from rich.console import Group, RenderableType
+    from rich.rule import Rule
+
     from newscli.render import article_view  # rich: only for a terminal
 
-    view = article_view(found, script.value)
+    views: list[RenderableType] = []
+    for article in found:
+        if views:
+            views.append(Rule())
+        views.append(article_view(article, script.value))
+    view = Group(*views)
     if pager and len(console.render_lines(view, pad=False)) > console.height:
         os.environ.setdefault("LESS", "-FRX")
         with console.pager(styles=True):
             console.print(view)
     else:
         console.print(view)
-
-
-class Scope(str, Enum):
-    all = "all"
-    title = "title"
-    body = "body"
-
-
-class HitSort(str, Enum):
-    published = "published"
-    hits = "hits"
 
 
 @app.command()
@@ -372,7 +393,7 @@ def search(
     ] = False,
     scope: Annotated[
         Scope, typer.Option("--in", help="Search the title, the body, or all.")
-    ] = Scope.all,
+    ] = Scope.ALL,
     count: Annotated[bool, typer.Option("--count", "-c", help="Print hits per article.")] = False,
     files_with_matches: Annotated[
         bool, typer.Option("--files-with-matches", "-l", help="Print only article ids.")
@@ -386,7 +407,7 @@ def search(
     ] = None,
     sort: Annotated[
         HitSort, typer.Option("--sort", help="Newest first, or most hits first.")
-    ] = HitSort.published,
+    ] = HitSort.PUBLISHED,
     max_results: Annotated[
         Optional[int],  # noqa: UP045
         typer.Option("--max-results", min=1, help="At most N articles."),
@@ -423,39 +444,42 @@ def search(
             tuple(Matcher(t, regex=regex, ignore_case=ignore_case) for t in texts),
             all_terms=all_terms,
             exclude=tuple(Matcher(t, regex=regex, ignore_case=ignore_case) for t in exclude or []),
-            scope=scope.value,
+            scope=scope,
             max_hits=max_count,
         )
     except QueryError as error:
         _fail(str(error))
-    with _store(corpus, no_index) as store:
-        if files_with_matches and not as_json and sort is HitSort.published:
-            ids = [article_id for article_id, _ in store.search_ids(built, filters)][:max_results]
-            for article_id in ids:
+    with _archive(corpus, no_index) as archive:
+        if files_with_matches and not as_json:
+            found = False
+            for article_id, _ in archive.search_ids(built, filters, sort, max_results):
                 print(short_id(article_id))
-            found = bool(ids)
-        elif (count or files_with_matches) and not as_json:
-            counted = store.search_counts(built, filters)
-            if sort is HitSort.hits:
-                counted.sort(key=lambda pair: -pair[1])
-            counted = counted[:max_results]
-            _print_counts(counted, ids_only=files_with_matches)
+                found = True
+        elif count and not as_json:
+            counted = list(archive.search_counts(built, filters, sort, max_results))
+            _print_counts(counted, ids_only=False)
             found = bool(counted)
-        else:
-            outcome = store.search(built, filters)
-            results = outcome.results
-            if sort is HitSort.hits:
-                results.sort(key=lambda result: -len(result.hits))
-            results = results[:max_results]
-            if as_json:
-                from newscli.render import search_json_lines
+        elif as_json:
+            from newscli.render import search_json_lines
 
-                elapsed = time.perf_counter() - started
-                for line in search_json_lines(results, context, outcome.searched, elapsed):
-                    print(line)
-            else:
-                _print_hits(results, context)
+            results = list(archive.search(built, filters, sort, max_results))
+            elapsed = time.perf_counter() - started
+            searched = archive.count(filters)
+            for line in search_json_lines(results, context, searched, elapsed):
+                print(line)
             found = bool(results)
+        else:
+            printed = 0
+
+            def counting(results: Iterable[ArticleHits]) -> Iterator[ArticleHits]:
+                nonlocal printed
+                for result in results:
+                    printed += 1
+                    yield result
+
+            # One article at a time: snippets are made only for what is printed.
+            _print_hits(counting(archive.search(built, filters, sort, max_results)), context)
+            found = printed > 0
     if not found:
         raise typer.Exit(EXIT_NO_MATCH)
 
@@ -471,7 +495,7 @@ def _print_counts(counted: list, *, ids_only: bool) -> None:  # type: ignore[typ
             print(tsv_line([short_id(article.id), str(hits), article.title]))
 
 
-def _print_hits(results: list[ArticleHits], context: int) -> None:
+def _print_hits(results: Iterable[ArticleHits], context: int) -> None:
     from newscli.render import search_result_lines, search_result_view
 
     if _stdout_is_terminal():
@@ -534,7 +558,16 @@ class ExportFormat(str, Enum):
 def convert(
     articles: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Argument(help="Paths, file name stems, ids, or unique prefixes."),
+        typer.Argument(
+            help="Paths, file name stems, ids, or unique prefixes; - reads them from stdin."
+        ),
+    ] = None,
+    queries: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--query",
+            help="Every article where this text occurs, in either script (repeatable: any).",
+        ),
     ] = None,
     to: Annotated[
         ExportFormat, typer.Option("--to", "-t", help="Output format.")
@@ -578,69 +611,61 @@ def convert(
     Example: newscli convert 000 --to md -o article.md
     Example: newscli convert --all --outlet 德国之声 --to jsonl -o dw.jsonl --corpus ~/waimei
     """
-    from newscli.export import RENDERERS
+    from newscli.archive import ExportError
+    from newscli.output import OutputError
 
     names = list(articles or [])
-    if export_all and names:
-        _fail("give ARTICLEs or --all, not both")
-    if not export_all and not names:
-        _fail("give at least one ARTICLE, or --all")
+    if sum((export_all, bool(names), bool(queries))) != 1:
+        _fail("give ARTICLEs, --query TEXT or --all (one of them)")
     filters = _filters(since, until, outlet, source_script, tag)
-    if export_all:
-        selected = _all_articles(corpus, no_index, filters)
-    else:
-        selected = filters.apply([_find_article(corpus, name) for name in names])
-    render = RENDERERS[to.value]
-    if out_dir is not None:
-        _export_to_folder(selected, out_dir, to.value, script.value, force)
-        return
-    if len(selected) != 1 and to is not ExportFormat.jsonl:
-        _fail("several articles need --out-dir DIR, or --to jsonl")
-    text = "".join(render(article, script.value) for article in selected)
-    if output is None or output == "-":
-        sys.stdout.write(text)
-        return
-    from newscli.output import OutputError, write_text
-
-    try:
-        write_text(output, text, force=force)
-    except OutputError as error:
-        _fail(str(error))
-
-
-def _all_articles(corpus: str | None, no_index: bool, filters: object) -> list:  # type: ignore[type-arg]
-    with _store(corpus, no_index) as store:
-        return store.full_articles(filters)  # type: ignore[arg-type]
-
-
-def _export_to_folder(selected: list, folder: str, form: str, script: str, force: bool) -> None:  # type: ignore[type-arg]
-    from pathlib import Path
-
-    from newscli.article import short_id
-    from newscli.export import RENDERERS
-    from newscli.output import OutputError, export_name, write_text
-
-    target = Path(folder).expanduser()
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        _fail(f"{target}: cannot create the folder: {error.strerror or error}")
-    extension = "json" if form == "jsonl" else form
-    prefixes = [short_id(article.id) for article in selected]
-    skipped = written = 0
-    for article in selected:
-        full = prefixes.count(short_id(article.id)) > 1  # two ids sharing ten digits
-        path = target / export_name(article, extension, full_id=full)
-        render = RENDERERS["json" if form == "jsonl" else form]
+    with _archive_for_export(corpus, no_index, names) as archive:
+        if export_all:
+            selected = archive.articles(filters)
+        elif queries:
+            selected = (found.article for found in archive.search(_query(queries), filters))
+        else:
+            selected = filters.select(_articles_by_name(archive, _names(names)))
         try:
-            write_text(path, render(article, script), force=force)
-            written += 1
-        except OutputError as error:
-            _err(f"warning: {error}")
-            skipped += 1
-    print(f"{written} written to {target}" + (f", {skipped} skipped" if skipped else ""))
+            report = archive.export(
+                selected, to.value, script.value, output, folder=out_dir, force=force
+            )
+        except (ExportError, OutputError) as error:
+            _fail(str(error))
+    if out_dir is None:
+        return
+    for line in report.skipped:
+        _err(f"warning: {line}")
+    skipped = len(report.skipped)
+    print(
+        f"{report.written} written to {os.path.expanduser(out_dir)}"
+        + (f", {skipped} skipped" if skipped else "")
+    )
     if skipped:
         raise typer.Exit(EXIT_NO_MATCH)
+
+
+@contextmanager
+def _archive_for_export(corpus: str | None, no_index: bool, names: list[str]) -> Iterator[Archive]:
+    """Articles by name need no scan or refresh; --all and --query do."""
+    if not names:
+        with _archive(corpus, no_index) as archive:
+            yield archive
+        return
+    archive = _open_archive(corpus, no_index)
+    try:
+        yield archive
+    finally:
+        _report_problems(archive.problems)
+        archive.close()
+
+
+def _query(texts: list[str]) -> Query:
+    from newscli.search import Matcher, Query, QueryError
+
+    try:
+        return Query(tuple(Matcher(text) for text in texts))
+    except QueryError as error:
+        _fail(str(error))
 
 
 @app.command()
@@ -662,8 +687,8 @@ def stats(
     from newscli.stats import compute
 
     filters = _filters(since, until, outlet, script, tag)
-    with _store(corpus, no_index) as store:
-        computed = compute(filters.apply(store.summaries()))
+    with _archive(corpus, no_index) as archive:
+        computed = compute(list(archive.list(filters)))
     if as_json:
         from newscli.export import dumps
 
@@ -696,14 +721,14 @@ def check(
     if no_index:
         report = check_corpus(opened)
     else:
-        from newscli.store import open_store
+        from newscli.archive import Archive
 
         with _progress() as progress:
-            store = open_store(opened, progress=progress)
-        for warning in store.warnings:
+            archive = Archive(opened.root, progress=progress).open()
+        for warning in archive.warnings:
             _err(f"warning: {warning}")
-        report = check_corpus(opened, store.index)
-        store.close()
+        report = check_corpus(archive.corpus, archive.index)
+        archive.close()
     if as_json:
         print(dumps(report.to_dict(), indent=2))
     else:

@@ -37,7 +37,8 @@ from typing import TYPE_CHECKING
 
 from newscli import NORMALIZER_VERSION, PARSER_VERSION
 from newscli.article import Article, DateSource, Problem
-from newscli.corpus import Corpus, LoadResult, SourceFile, load
+from newscli.corpus import Corpus, SourceFile
+from newscli.load import LoadResult, load
 from newscli.search import Matcher
 
 if TYPE_CHECKING:
@@ -643,7 +644,7 @@ class Index:
             found.extend(
                 _summary(row) for row in self.db.execute(f"{query} WHERE id IN ({marks})", part)
             )
-        from newscli.corpus import newest_first
+        from newscli.article import newest_first
 
         return newest_first(found)
 

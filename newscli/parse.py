@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
 from newscli.article import Article, Block, BlockKind, DateSource, Link, Problem
+from newscli.chinese import detect_script
 
 _TIMESTAMP = re.compile(r"^<!--\s*(.*?)\s*-->")
 _SEPARATOR = re.compile(r"^-{3,}\s*$")
@@ -27,7 +28,12 @@ _MAX_EPOCH_MS = 4102444800000  # 2100-01-01
 
 
 def parse_article(
-    text: str, *, path: str = "", article_id: str = "", encoding: str = "utf-8"
+    text: str,
+    *,
+    path: str = "",
+    article_id: str = "",
+    encoding: str = "utf-8",
+    size_bytes: int = 0,
 ) -> tuple[Article, list[Problem]]:
     problems: list[Problem] = []
     # NUL never reaches the model: the index separates articles with it.
@@ -36,7 +42,7 @@ def parse_article(
     front, rest = split_front_matter(text, path, problems)
     header, body_html = split_header(rest, path, problems)
 
-    article = Article(id=article_id, path=path, title="", encoding=encoding)
+    article = Article(id=article_id, path=path, title="", encoding=encoding, size_bytes=size_bytes)
     article.archived_at = header.archived_at
     article.url = front.get_str("from") or header.url
     article.title = _one_line(front.get_str("title") or header.title)
@@ -71,6 +77,7 @@ def parse_article(
         if block.kind is BlockKind.IMAGE:
             article.lead_image, article.lead_caption = block.image_url, block.text
             break
+    article.script = detect_script(article.text)
     return article, problems
 
 

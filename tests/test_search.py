@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import SEEDS
 
-from newscli.corpus import load_articles, load_corpus
+from newscli.corpus import load_corpus
+from newscli.load import load_articles
 from newscli.search import Hit, Matcher, QueryError, search, snippet
 
 
