@@ -25,29 +25,32 @@ class ArticleNotFound(LookupError):
 
 
 class Names:
-    """Every way of naming the files of one corpus, built once for any number of look-ups."""
+    """Every way of naming the files of one corpus, for any number of look-ups.
+
+    A few look-ups scan plain lists (cheapest for `show ID`); from the SCANS-th on, tables
+    are built once (a dict per kind of name, and ids and stems sorted for prefixes), so a
+    thousand names cost little more than one."""
+
+    SCANS = 4
 
     def __init__(self, root: Path, files: list[SourceFile]) -> None:
         self.root = root
         self.files = files
-        self._by_id: dict[str, list[int]] = {}
+        self.ids = [source.id for source in files]
+        self._stems: list[str] | None = None  # made only when a name is not an exact id
+        self._looked_up = 0
+        self._by_id: dict[str, list[int]] | None = None
         self._by_name: dict[str, list[int]] = {}
-        keys: list[tuple[str, int]] = []  # ids and stems, sorted: prefixes by bisection
-        for number, source in enumerate(files):
-            article_id, stem = source.id, source.stem
-            self._by_id.setdefault(article_id, []).append(number)
-            self._by_name.setdefault(stem, []).append(number)
-            if source.rel != stem:
-                self._by_name.setdefault(source.rel, []).append(number)
-            keys.append((article_id, number))
-            keys.append((stem, number))
-        keys.sort()
-        self._keys = keys
+        self._keys: list[tuple[str, int]] = []  # ids and stems, sorted: prefixes by bisection
 
     def find(self, name: str) -> SourceFile:
         if not name.strip():
             raise ArticleNotFound("the article name is empty")
-        for exact in (self._by_id.get(name, []), sorted(set(self._by_name.get(name, [])))):
+        self._looked_up += 1
+        if self._by_id is None and self._looked_up >= self.SCANS:
+            self._build_tables()
+        for exact_in in (self._exact_ids, self._exact_names):
+            exact = exact_in(name)
             if len(exact) == 1:
                 return self.files[exact[0]]
             if len(exact) > 1:
@@ -64,7 +67,47 @@ class Names:
             )
         raise ArticleNotFound(f"no article {name!r} in {self.root}")
 
+    @property
+    def stems(self) -> list[str]:
+        if self._stems is None:
+            self._stems = [source.stem for source in self.files]
+        return self._stems
+
+    def _build_tables(self) -> None:
+        self._by_id = {}
+        keys: list[tuple[str, int]] = []
+        for number, (article_id, stem) in enumerate(zip(self.ids, self.stems, strict=True)):
+            self._by_id.setdefault(article_id, []).append(number)
+            self._by_name.setdefault(stem, []).append(number)
+            rel = self.files[number].rel
+            if rel != stem:
+                self._by_name.setdefault(rel, []).append(number)
+            keys.append((article_id, number))
+            keys.append((stem, number))
+        keys.sort()
+        self._keys = keys
+
+    def _exact_ids(self, name: str) -> list[int]:
+        if self._by_id is not None:
+            return self._by_id.get(name, [])
+        return [number for number, article_id in enumerate(self.ids) if article_id == name]
+
+    def _exact_names(self, name: str) -> list[int]:
+        if self._by_id is not None:
+            return sorted(set(self._by_name.get(name, [])))
+        return [
+            number
+            for number, stem in enumerate(self.stems)
+            if stem == name or self.files[number].rel == name
+        ]
+
     def _prefixed(self, name: str) -> list[int]:
+        if self._by_id is None:
+            return [
+                number
+                for number, (article_id, stem) in enumerate(zip(self.ids, self.stems, strict=True))
+                if article_id.startswith(name) or stem.startswith(name)
+            ]
         found: set[int] = set()
         position = bisect_left(self._keys, (name, -1))
         while position < len(self._keys) and self._keys[position][0].startswith(name):

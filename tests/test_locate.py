@@ -13,7 +13,9 @@ from newscli.corpus import load_corpus
 from newscli.locate import ArticleNotFound, Names, find_source, locate, locate_many
 
 
-def test_names_by_id_stem_rel_and_prefix() -> None:
+@pytest.mark.parametrize("scans", [1, 10**9])  # tables from the start, or plain scans only
+def test_names_by_id_stem_rel_and_prefix(scans: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Names, "SCANS", scans)
     corpus = load_corpus(SEEDS)
     names = Names(corpus.root, corpus.files)
     for source in corpus.files:
@@ -28,7 +30,11 @@ def test_names_by_id_stem_rel_and_prefix() -> None:
         names.find("zzzz")
 
 
-def test_an_ambiguous_prefix_lists_its_candidates(tmp_path: Path) -> None:
+@pytest.mark.parametrize("scans", [1, 10**9])
+def test_an_ambiguous_prefix_lists_its_candidates(
+    scans: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Names, "SCANS", scans)
     for number in range(3):
         shutil.copy(sorted(SEEDS.iterdir())[0], tmp_path / f"same-{number}.md")
     corpus = load_corpus(tmp_path)
