@@ -7,16 +7,11 @@ import hashlib
 import os
 import sys
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import NamedTuple
 
 from newscli.article import Problem
-
-if TYPE_CHECKING:
-    from newscli.article import Article
-    from newscli.load import LoadResult
 
 ENV_CORPUS = "NEWSCLI_CORPUS"
 ARTICLE_SUFFIXES = frozenset({".md", ".txt", ".markdown", ".html", ".htm"})
@@ -339,7 +334,7 @@ def looks_like_article(text: str) -> bool:
 
 
 class Corpus:
-    """A folder of articles. `from newscli import load_corpus` is the scripting entry point."""
+    """The article files of a folder, as found by the last scan (newscli.load reads them)."""
 
     def __init__(
         self,
@@ -379,32 +374,8 @@ class Corpus:
     def __len__(self) -> int:
         return len(self.stats)
 
-    def load_all(self) -> Iterator[LoadResult]:
-        from newscli.load import load  # the next stage of the pipeline, needed only here
-
-        for source in self.files:
-            yield load(source)
-
-    def articles(self) -> Iterator[Article]:
-        for result in self.load_all():
-            if result.article is not None:
-                yield result.article
-
 
 def load_corpus(path: str | os.PathLike[str] | None = None) -> Corpus:
     root = resolve_root(path)
     found = scan(root)
     return Corpus(root, None, found.problems, found.ignored, stats=found.stats)
-
-
-# Loading moved to newscli.load (it is the next stage: decode → parse → Article). Code
-# written against the old home (`from newscli.corpus import load`) keeps working.
-_MOVED_TO_LOAD = frozenset({"LoadResult", "Loaded", "load", "load_articles", "load_bytes"})
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MOVED_TO_LOAD:
-        from newscli import load as load_module
-
-        return getattr(load_module, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,6 +7,7 @@ load adds is the verdict: an article, a problem, or a file that is not an articl
 from __future__ import annotations
 
 import codecs
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from newscli.article import Article, Problem
@@ -80,11 +81,17 @@ class Loaded:
     problems: list[Problem]
 
 
+def load_all(corpus: Corpus) -> Iterator[LoadResult]:
+    """Every file of the corpus loaded, one at a time, in the scan's order."""
+    for source in corpus.files:
+        yield load(source)
+
+
 def load_articles(corpus: Corpus) -> Loaded:
     """Every article of the corpus, and every problem met on the way."""
     articles: list[Article] = []
     problems = list(corpus.scan_problems)
-    for result in corpus.load_all():
+    for result in load_all(corpus):
         problems.extend(result.problems)
         if result.article is not None:
             articles.append(result.article)

@@ -8,7 +8,7 @@ from conftest import SEEDS
 
 from newscli.chinese import detect_script
 from newscli.corpus import SourceFile, load_corpus
-from newscli.load import load, load_bytes
+from newscli.load import load, load_all, load_bytes
 from newscli.parse import parse_article
 
 
@@ -43,8 +43,8 @@ def test_what_is_not_an_article_is_a_problem_or_ignored(tmp_path: Path) -> None:
     assert layout.article is None and "no title and no body" in layout.problems[0].reason
 
 
-def test_the_old_names_still_import_from_corpus() -> None:
-    from newscli import corpus
-
-    assert corpus.load is load and corpus.load_bytes is load_bytes
-    assert len(list(load_corpus(SEEDS).articles())) == 2
+def test_load_all_in_the_scans_order() -> None:
+    corpus = load_corpus(SEEDS)
+    results = list(load_all(corpus))
+    assert [result.source for result in results] == corpus.files
+    assert all(result.article is not None for result in results)
