@@ -18,17 +18,18 @@ PARSER_VERSION = 2
 NORMALIZER_VERSION = 1
 
 if TYPE_CHECKING:
-    from newscli.archive import Archive, ArticleNotFound, HitSort, ListSort, NotAnArticle
+    from newscli.archive import Archive, HitSort, ListSort, NotAnArticle
     from newscli.article import Article, Script, Summary
     from newscli.corpus import load_corpus
     from newscli.filters import Filters
+    from newscli.locate import ArticleNotFound
     from newscli.search import Matcher, Query, Scope
 
 # Where each public name lives; imported on first use, so that `import newscli` (and
 # `newscli --help`) stays cheap.
 _PUBLIC = {
     "Archive": "newscli.archive",
-    "ArticleNotFound": "newscli.archive",
+    "ArticleNotFound": "newscli.locate",
     "HitSort": "newscli.archive",
     "ListSort": "newscli.archive",
     "NotAnArticle": "newscli.archive",

@@ -29,19 +29,17 @@ from types import TracebackType
 from typing import TYPE_CHECKING, TextIO
 
 from newscli.article import Article, Problem, Summary, newest_first, short_id
-from newscli.corpus import Corpus, load_corpus, resolve_root
 from newscli.filters import Filters
-from newscli.load import load, load_articles
-from newscli.locate import ArticleNotFound, locate_many
 from newscli.search import ArticleHits, Query, article_hits
 
+# The CLI imports this module for its option types on every start; what only the work
+# needs (the folder walk, loading, name look-up, the index) is imported when it is done.
 if TYPE_CHECKING:
-    from newscli.corpus import SourceFile
+    from newscli.corpus import Corpus, SourceFile
     from newscli.index import Index, RefreshStats
 
 __all__ = [
     "Archive",
-    "ArticleNotFound",
     "ExportError",
     "ExportReport",
     "HitSort",
@@ -127,6 +125,8 @@ class Archive:
         use_index: bool = True,
         progress: Progress | None = None,
     ) -> None:
+        from newscli.corpus import resolve_root
+
         self.root: Path = resolve_root(root)  # CorpusError when it cannot be used
         self.use_index = use_index
         self.progress = progress
@@ -159,6 +159,8 @@ class Archive:
         """Scan the folder and bring the index up to date (done by the first call needing it)."""
         if self._corpus is not None:
             return self
+        from newscli.corpus import load_corpus
+
         self._corpus = load_corpus(self.root)
         if self.use_index:
             from newscli.index import open_index
@@ -186,6 +188,8 @@ class Archive:
     def _all_articles(self) -> list[Article]:
         """Every article, newest first, read from the files (only without the index)."""
         if self._everything is None:
+            from newscli.load import load_articles
+
             loaded = load_articles(self.corpus)
             self.problems = loaded.problems
             self._everything = newest_first(loaded.articles)
@@ -341,10 +345,14 @@ class Archive:
         """Articles by name, in the order given. Every name is resolved first (one read of
         the index's file list, at most one scan), so a bad name raises ArticleNotFound
         before any article is read; NotAnArticle is raised when its turn comes."""
+        from newscli.locate import locate_many
+
         sources = locate_many(self.root, names, use_index=self.use_index)
         return self._load_each(sources)
 
     def _load_each(self, sources: builtins.list[SourceFile]) -> Iterator[Article]:
+        from newscli.load import load
+
         for source in sources:
             result = load(source)
             self.problems.extend(result.problems)

@@ -159,8 +159,9 @@ def _progress() -> Iterator[Callable[[int, int], None] | None]:
 
 def _articles_by_name(archive: Archive, names: list[str]) -> Iterator[Article]:
     """The named articles, one at a time; a name that finds nothing ends the command."""
-    from newscli.archive import ArticleNotFound, NotAnArticle
+    from newscli.archive import NotAnArticle
     from newscli.article import short_id
+    from newscli.locate import ArticleNotFound
     from newscli.textsafe import display_path
 
     try:
