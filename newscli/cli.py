@@ -718,14 +718,13 @@ def check(
     from newscli.export import dumps
     from newscli.render import check_lines
 
-    opened = _open_corpus(corpus)
     if no_index:
-        report = check_corpus(opened)
+        report = check_corpus(_open_corpus(corpus))
     else:
-        from newscli.archive import Archive
-
+        archive = _open_archive(corpus, no_index=False)
         with _progress() as progress:
-            archive = Archive(opened.root, progress=progress).open()
+            archive.progress = progress
+            archive.open()
         for warning in archive.warnings:
             _err(f"warning: {warning}")
         report = check_corpus(archive.corpus, archive.index)
