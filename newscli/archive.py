@@ -240,11 +240,19 @@ class Archive:
         limit: int | None = None,
     ) -> Iterator[ArticleHits]:
         """Matching articles with their hits, one at a time. Newest first, the search stops
-        as soon as `limit` articles are found; most hits first has to see them all."""
-        if HitSort(sort) is HitSort.HITS:
-            found = sorted(self._search_newest(query, filters), key=lambda r: -len(r.hits))
-            return iter(found[:limit])
-        return islice(self._search_newest(query, filters), limit)
+        as soon as `limit` articles are found. Most hits first has to count them all: the
+        index counts a simple query without reading any article; otherwise every match is
+        found first."""
+        if HitSort(sort) is HitSort.PUBLISHED:
+            return islice(self._search_newest(query, filters), limit)
+        if self.index is not None and query.simple:
+            counted = [(summary.id, hits) for summary, hits in self.search_counts(query, filters)]
+            counted.sort(key=lambda pair: -pair[1])  # stable: ties stay newest first
+            return self._with_hits(
+                self._full([article_id for article_id, _ in counted[:limit]]), query
+            )
+        found = sorted(self._search_newest(query, filters), key=lambda r: -len(r.hits))
+        return iter(found[:limit])
 
     def search_counts(
         self,
@@ -290,12 +298,13 @@ class Archive:
 
     def _search_newest(self, query: Query, filters: Filters) -> Iterator[ArticleHits]:
         if self.index is None:
-            for article in filters.select(self._all_articles()):
-                hits = article_hits(article, query)
-                if hits:
-                    yield ArticleHits(article, hits)
+            yield from self._with_hits(filters.select(self._all_articles()), query)
             return
-        for article in self._full(self._candidates(query, filters)):
+        yield from self._with_hits(self._full(self._candidates(query, filters)), query)
+
+    @staticmethod
+    def _with_hits(articles: Iterable[Article], query: Query) -> Iterator[ArticleHits]:
+        for article in articles:
             hits = article_hits(article, query)
             if hits:
                 yield ArticleHits(article, hits)

@@ -139,6 +139,26 @@ def test_search_stops_reading_at_the_limit(
     assert len(looked_at) == 3
 
 
+def test_most_hits_first_reads_only_the_articles_it_yields(
+    corpus_slice: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read: list[str] = []
+    real_articles = Index.articles
+
+    def articles(self: Index, ids: list[str]) -> dict[str, Article]:
+        read.extend(ids)
+        return real_articles(self, ids)
+
+    monkeypatch.setattr(Index, "articles", articles)
+    with Archive(corpus_slice) as archive:
+        top = [r.article.id for r in archive.search(_query("的"), sort=HitSort.HITS, limit=3)]
+    assert read == top
+    with Archive(corpus_slice, use_index=False) as archive:
+        assert top == [
+            r.article.id for r in archive.search(_query("的"), sort=HitSort.HITS, limit=3)
+        ]
+
+
 def test_search_without_the_index_also_stops_at_the_limit(
     corpus_slice: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
