@@ -254,3 +254,12 @@ def test_search_max_results_makes_snippets_only_for_what_it_prints(
     assert result.stdout.startswith("dc6d1d42a4\t")
     by_hits = run("search", "-c", "的", "--sort", "hits")
     assert by_hits.stdout.split("\n")[0].startswith("38cea08e8c\t42\t")
+
+
+def test_show_several_articles_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = run("show", "dc6d", "38ce", "--no-pager", terminal=True, monkeypatch=monkeypatch)
+    assert result.exit_code == 0, result.output
+    newer = result.stdout.index("普京会金正恩 朝俄签订防卫互助协定")
+    older = result.stdout.index("朝鮮官媒：普京致函金正恩")
+    rule = result.stdout.index("─" * 20, newer)
+    assert newer < rule < older
