@@ -291,7 +291,7 @@ class Archive:
             and not filters.active
             and HitSort(sort) is HitSort.PUBLISHED
         ):
-            return iter(index.count_matches(query.patterns[0], newest_first=True)[:limit])
+            return islice(index.count_matches(query.patterns[0], newest_first=True), limit)
         return (
             (summary.id, hits) for summary, hits in self.search_counts(query, filters, sort, limit)
         )
