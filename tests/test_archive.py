@@ -43,6 +43,16 @@ def test_list_yields_summaries_newest_first(use_index: bool) -> None:
     assert all(item.char_count > 500 for item in listed)
 
 
+def test_progress_and_use_index_are_constructor_arguments(seeds_copy: Path) -> None:
+    told: list[tuple[int, int]] = []
+    with Archive(seeds_copy, progress=lambda done, total: told.append((done, total))) as archive:
+        assert archive.index is not None and archive.refreshed is not None
+        assert archive.refreshed.added == 2
+    assert told[0] == (0, 2) and told[-1] == (2, 2)
+    with Archive(seeds_copy, use_index=False) as archive:
+        assert archive.index is None and len(list(archive.list())) == 2
+
+
 @pytest.mark.parametrize("use_index", [True, False])
 def test_list_sorts_filters_and_limits(use_index: bool) -> None:
     with Archive(SEEDS, use_index=use_index) as archive:
