@@ -7,9 +7,11 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
+from typer.core import TyperGroup
 
 from newscli import __version__
 from newscli.archive import HitSort, ListSort
@@ -19,6 +21,9 @@ from newscli.search import Scope
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from typer._click.core import Command as ClickCommand  # typer >= 0.26 vendors click
+    from typer._click.core import Context as ClickContext
+
     from newscli.archive import Archive
     from newscli.article import Article
     from newscli.filters import Filters
@@ -27,7 +32,115 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_NO_MATCH, EXIT_ERROR = 0, 1, 2
 MAX_PROBLEM_LINES = 50
 
+
+class _Conventions(TyperGroup):
+    """Typer's command group, held to grep's conventions: a bad option value is one line
+    `newscli: what: why` (exit 2), and a reader that goes away (`| head -1`) is success."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            outcome = super().main(
+                args, prog_name, complete_var, False, windows_expand_args, **extra
+            )
+        except typer.TyperException as error:  # typer >= 0.26: click's errors derive from it
+            code = _usage_error(error)
+        except typer.Abort:
+            code = EXIT_ERROR
+        else:
+            code = outcome if isinstance(outcome, int) else EXIT_OK
+        if not standalone_mode:
+            return code
+        sys.exit(code)
+
+    def get_command(self, ctx: ClickContext, cmd_name: str) -> ClickCommand | None:
+        """Build a command from its function when it is first needed: Typer would inspect
+        every command's signature (~0.01 s) before parsing a single argument."""
+        known = super().get_command(ctx, cmd_name)
+        if known is None and cmd_name in _UNBUILT:
+            from typer.main import get_command_from_info
+
+            known = get_command_from_info(
+                _UNBUILT[cmd_name], pretty_exceptions_short=True, rich_markup_mode=None
+            )
+            self.add_command(known, cmd_name)
+        return known
+
+    def list_commands(self, ctx: ClickContext) -> list[str]:
+        built = super().list_commands(ctx)
+        return built + [name for name in _UNBUILT if name not in built]
+
+    def resolve_command(
+        self, ctx: ClickContext, args: list[str]
+    ) -> tuple[str | None, ClickCommand | None, list[str]]:
+        from typer._click.exceptions import UsageError
+
+        try:
+            return super().resolve_command(ctx, args)
+        except UsageError as error:  # Typer suggests from the built commands only
+            from difflib import get_close_matches
+
+            close = get_close_matches(args[0], self.list_commands(ctx)) if args else []
+            if close and "Did you mean" not in error.message:
+                names = ", ".join(repr(name) for name in close)
+                error.message = f"{error.message.rstrip('.')}. Did you mean {names}?"
+            raise
+
+    def invoke(self, ctx: ClickContext) -> object:
+        try:
+            try:
+                return super().invoke(ctx)
+            finally:
+                sys.stdout.flush()  # a closed pipe shows here, while we can still handle it
+        except BrokenPipeError:
+            _silence_stdout()
+            raise typer.Exit(EXIT_OK) from None
+
+
+def _usage_error(error: typer.TyperException) -> int:
+    """Print a usage error as one line on stderr; its exit code (2 for bad usage)."""
+    from typer._click.exceptions import MissingParameter, NoArgsIsHelpError, UsageError
+
+    if isinstance(error, NoArgsIsHelpError):  # bare `newscli`: the help, as click does
+        error.show()
+        return error.exit_code
+    message = " ".join(error.message.split()).rstrip(".")
+    for wording in ("is not a valid int range", "is not a valid integer"):
+        message = message.replace(wording, "is not a whole number")
+    where = ""
+    if isinstance(error, UsageError) and error.ctx is not None:
+        where = f" (see '{error.ctx.command_path} --help')"
+    if isinstance(error, MissingParameter):
+        message = error.format_message().rstrip(".").replace("'", "")
+        message = message[:1].lower() + message[1:]
+    elif isinstance(error, typer.BadParameter) and error.param is not None:
+        names = sorted(error.param.opts, key=len, reverse=True) or [error.param.name or "?"]
+        what = names[0] if names[0].startswith("-") else names[0].upper()
+        message = f"{what}: {message}"
+    else:
+        message = message[:1].lower() + message[1:]
+    _err(message + where)
+    return error.exit_code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # not a real file (a test runner's buffer): nothing left to flush into a pipe
+
+
 app = typer.Typer(
+    cls=_Conventions,
     name="newscli",
     no_args_is_help=True,
     add_completion=True,
@@ -45,11 +158,44 @@ class Script(str, Enum):
     hongkong = "hongkong"
 
 
+def _corpus_folder(value: str | None) -> str | None:
+    """--corpus names a folder: a file is refused before anything (an index) is made for it."""
+    if value and Path(value).expanduser().is_file():
+        raise typer.BadParameter(f"{value} is a file, not a folder of articles")
+    return value
+
+
+def _completion_root(ctx: typer.Context) -> Path | None:
+    from newscli.corpus import CorpusError, resolve_root
+
+    try:
+        return resolve_root(ctx.params.get("corpus"))
+    except CorpusError:
+        return None
+
+
+def _complete_article(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """TAB on an ARTICLE: ids from the index as last refreshed (never refreshed from a TAB)."""
+    from newscli.completion import article_ids
+
+    root = _completion_root(ctx)
+    return list(article_ids(root, incomplete)) if root else []
+
+
+def _complete_outlet(ctx: typer.Context, incomplete: str) -> list[str]:
+    from newscli.completion import outlet_names
+
+    root = _completion_root(ctx)
+    return list(outlet_names(root, incomplete)) if root else []
+
+
 CorpusOption = Annotated[
     Optional[str],  # noqa: UP045 - typer reads the annotation at run time
     typer.Option(
         "--corpus",
         envvar="NEWSCLI_CORPUS",
+        metavar="DIR",
+        callback=_corpus_folder,
         help="Folder of articles (searched recursively). Default: the bundled seeds.",
         show_default=False,
     ),
@@ -66,7 +212,29 @@ def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     raise typer.Exit(code)
 
 
-_COLOR = {"mode": "auto"}  # set once per run by --color
+class ColorMode(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+_COLOR = {"mode": "auto"}  # set once per run by --color (before or after the command name)
+_COLOR_HELP = "Colour: auto (on a terminal), always (even piped), never. Wins over $NO_COLOR."
+
+
+def _set_color(value: ColorMode | None) -> None:
+    if value is not None:
+        _COLOR["mode"] = value.value
+
+
+# Every command takes --color too (`newscli search X --color always`); the callback sets
+# the run's mode, so no command body has to pass it on.
+ColorOption = Annotated[
+    Optional[ColorMode],  # noqa: UP045
+    typer.Option(
+        "--color", metavar="WHEN", callback=_set_color, expose_value=False, help=_COLOR_HELP
+    ),
+]
 
 
 def _console(stderr: bool = False):  # type: ignore[no-untyped-def]
@@ -196,23 +364,41 @@ class RowFormat(str, Enum):
 
 SinceOption = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--since", help="Published on or after this day (YYYY-MM-DD, YYYY-MM, YYYY)."),
+    typer.Option(
+        "--since", metavar="DAY", help="Published on or after this day (YYYY-MM-DD, YYYY-MM, YYYY)."
+    ),
 ]
 UntilOption = Annotated[
     Optional[str],  # noqa: UP045
-    typer.Option("--until", help="Published on or before this day (YYYY-MM-DD, YYYY-MM, YYYY)."),
+    typer.Option(
+        "--until",
+        metavar="DAY",
+        help="Published on or before this day (YYYY-MM-DD, YYYY-MM, YYYY).",
+    ),
 ]
 OutletOption = Annotated[
     Optional[list[str]],  # noqa: UP045
-    typer.Option("--outlet", help="Only this outlet (repeatable; 德國之聲 matches 德国之声)."),
+    typer.Option(
+        "--outlet",
+        metavar="NAME",
+        autocompletion=_complete_outlet,
+        help="Only this outlet (repeatable; 德國之聲 matches 德国之声).",
+    ),
 ]
 TagOption = Annotated[
     Optional[list[str]],  # noqa: UP045
-    typer.Option("--tag", help="Only articles with this front-matter tag (repeatable)."),
+    typer.Option(
+        "--tag", metavar="TAG", help="Only articles with this front-matter tag (repeatable)."
+    ),
 ]
 ScriptFilterOption = Annotated[
     Optional[list[ScriptName]],  # noqa: UP045
-    typer.Option("--script", help="Only articles written in this script (repeatable)."),
+    typer.Option(
+        "--script",
+        metavar="SCRIPT",
+        help="Only articles written in this script: traditional, simplified, mixed or other "
+        "(repeatable).",
+    ),
 ]
 
 
@@ -236,23 +422,35 @@ def list_command(
     corpus: CorpusOption = None,
     limit: Annotated[
         Optional[int],  # noqa: UP045
-        typer.Option("--limit", "-n", min=1, help="Show at most N articles."),
+        typer.Option("--limit", "-n", min=1, metavar="N", help="Show at most N articles."),
     ] = None,
     sort: Annotated[
-        ListSort, typer.Option("--sort", help="Order by this field.")
+        ListSort,
+        typer.Option(
+            "--sort",
+            metavar="FIELD",
+            help="Order by published, archived, title, outlet or size.",
+        ),
     ] = ListSort.PUBLISHED,
     reverse: Annotated[bool, typer.Option("--reverse", help="Reverse the order.")] = False,
     columns: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
             "--columns",
+            metavar="NAMES",
             help="Comma-separated: id, published, archived, outlet, title, chars, author, "
             "script, tags, url, path, full_id, published_at.",
         ),
     ] = None,
     row_format: Annotated[
         Optional[RowFormat],  # noqa: UP045
-        typer.Option("--format", "-f", help="Default: table on a terminal, tsv when piped."),
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="table, tsv, csv, json, jsonl or ids. Default: table on a terminal, tsv when "
+            "piped.",
+        ),
     ] = None,
     since: SinceOption = None,
     until: UntilOption = None,
@@ -260,12 +458,14 @@ def list_command(
     script: ScriptFilterOption = None,
     tag: TagOption = None,
     no_index: NoIndexOption = False,
+    color: ColorOption = None,
 ) -> None:
     """List articles, newest first: id, published date, outlet, title, characters.
 
     On a terminal this is a table; piped, one tab-separated line per article.
     Dates sort newest first and sizes largest first; title and outlet sort A to Z.
 
+    \b
     Example: newscli list --corpus ~/waimei --outlet 德國之聲 --since 2020-08 --limit 20
     """
     from newscli.rows import parse_columns
@@ -279,6 +479,8 @@ def list_command(
         articles = list(archive.list(filters, sort, reverse, limit))
         if not articles and not archive.problems and not filters.active:
             _err(f"no articles in {archive.root}")
+        elif not articles and filters.active:
+            _err("no article matches the filters")
     _print_rows(articles, chosen, row_format)
 
 
@@ -318,23 +520,34 @@ def show(
     articles: Annotated[
         list[str],
         typer.Argument(
+            metavar="ARTICLE...",
             help="Paths, file name stems, ids, or unique prefixes; - reads them from stdin, "
             "one per line.",
             show_default=False,
+            autocompletion=_complete_article,
         ),
     ],
     corpus: CorpusOption = None,
     script: Annotated[
-        Script, typer.Option("--script", "-s", help="Convert the text for reading.")
+        Script,
+        typer.Option(
+            "--script",
+            "-s",
+            metavar="SCRIPT",
+            help="Convert the text for reading: original, simplified, traditional, taiwan or "
+            "hongkong.",
+        ),
     ] = Script.original,
     pager: Annotated[
         bool, typer.Option("--pager/--no-pager", help="Page long articles on a terminal.")
     ] = True,
+    color: ColorOption = None,
 ) -> None:
     """Read articles: title, outlet, dates, url, then the body.
 
     Piped, several articles are separated by a line of '=' characters.
 
+    \b
     Example: newscli show 000 --script simplified
     Example: newscli search -l 雙邊關係 | newscli show -
     """
@@ -361,30 +574,40 @@ def show(
         views.append(article_view(article, script.value))
     view = Group(*views)
     if pager and len(console.render_lines(view, pad=False)) > console.height:
-        os.environ.setdefault("LESS", "-FRX")
-        with console.pager(styles=True):
-            console.print(view)
+        from newscli.render import CommandPager
+
+        with console.pager(CommandPager(), styles=True):
+            console.print(view, crop=False)  # a url longer than a line stays whole
     else:
-        console.print(view)
+        console.print(view, crop=False)
 
 
 @app.command()
 def search(
     query: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Argument(help="Text to find, in either script. Optional when -e is given."),
+        typer.Argument(
+            metavar="QUERY", help="Text to find, in either script. Optional when -e is given."
+        ),
     ] = None,
     corpus: CorpusOption = None,
     patterns: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Option("--regexp", "-e", help="A pattern to find (repeatable: any of them matches)."),
+        typer.Option(
+            "--regexp",
+            "-e",
+            metavar="PATTERN",
+            help="A pattern to find (repeatable: any of them matches).",
+        ),
     ] = None,
     all_terms: Annotated[
         bool, typer.Option("--all-terms", help="Every pattern must occur in the article.")
     ] = False,
     exclude: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Option("--not", help="Leave out articles where this occurs (repeatable)."),
+        typer.Option(
+            "--not", metavar="PATTERN", help="Leave out articles where this occurs (repeatable)."
+        ),
     ] = None,
     ignore_case: Annotated[
         bool, typer.Option("--ignore-case", "-i", help="Ignore Latin letter case.")
@@ -393,25 +616,63 @@ def search(
         bool, typer.Option("--regex", "-r", help="Patterns are Python regular expressions.")
     ] = False,
     scope: Annotated[
-        Scope, typer.Option("--in", help="Search the title, the body, or all.")
+        Scope,
+        typer.Option("--in", metavar="PART", help="Search the title, the body, or all."),
     ] = Scope.ALL,
     count: Annotated[bool, typer.Option("--count", "-c", help="Print hits per article.")] = False,
     files_with_matches: Annotated[
         bool, typer.Option("--files-with-matches", "-l", help="Print only article ids.")
     ] = False,
+    files_without_match: Annotated[
+        bool,
+        typer.Option(
+            "--files-without-match",
+            "-L",
+            help="Print only the ids of articles (that the filters keep) without a match.",
+        ),
+    ] = False,
+    only_matching: Annotated[
+        bool,
+        typer.Option(
+            "--only-matching",
+            "-o",
+            help="Print only the matched text, one hit per line, after the article id.",
+        ),
+    ] = False,
+    word: Annotated[
+        bool,
+        typer.Option(
+            "--word-regexp",
+            "-w",
+            help="Whole words: a hit may not continue a Latin word or number (UN does not "
+            "match UNESCO). Chinese has no word boundaries: CJK text matches as without -w.",
+        ),
+    ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="No warnings (search: no output either, only the exit status)."
+        ),
+    ] = False,
     context: Annotated[
-        int, typer.Option("--context", "-C", min=0, help="Characters of context either side.")
+        int,
+        typer.Option(
+            "--context", "-C", min=0, metavar="N", help="Characters of context either side."
+        ),
     ] = 30,
     max_count: Annotated[
         Optional[int],  # noqa: UP045
-        typer.Option("--max-count", "-m", min=1, help="At most N hits per article."),
+        typer.Option("--max-count", "-m", min=1, metavar="N", help="At most N hits per article."),
     ] = None,
     sort: Annotated[
-        HitSort, typer.Option("--sort", help="Newest first, or most hits first.")
+        HitSort,
+        typer.Option(
+            "--sort", metavar="ORDER", help="published (newest first) or hits (most first)."
+        ),
     ] = HitSort.PUBLISHED,
     max_results: Annotated[
         Optional[int],  # noqa: UP045
-        typer.Option("--max-results", min=1, help="At most N articles."),
+        typer.Option("--max-results", min=1, metavar="N", help="At most N articles."),
     ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="JSON Lines events: begin, match, end, summary.")
@@ -422,11 +683,13 @@ def search(
     script: ScriptFilterOption = None,
     tag: TagOption = None,
     no_index: NoIndexOption = False,
+    color: ColorOption = None,
 ) -> None:
     """Search titles and bodies; a query in either script finds both (双边 finds 雙邊).
 
     Exit status as grep: 0 when something matched, 1 when nothing did, 2 on error.
 
+    \b
     Example: newscli search 双边关系 --corpus ~/waimei --since 2020-08 -c
     Example: newscli search -e 普京 -e 普丁 --all-terms --not 乌克兰 --in title
     """
@@ -447,11 +710,23 @@ def search(
             exclude=tuple(Matcher(t, regex=regex, ignore_case=ignore_case) for t in exclude or []),
             scope=scope,
             max_hits=max_count,
+            word=word,
         )
     except QueryError as error:
         _fail(str(error))
     with _archive(corpus, no_index) as archive:
-        if files_with_matches and not as_json:
+        if quiet and not files_without_match:  # only the exit status: the first match will do
+            found = any(True for _ in archive.search_ids(built, filters, limit=1))
+        elif files_without_match:
+            matched = {article_id for article_id, _ in archive.search_ids(built, filters)}
+            found = bool(matched)
+            if not quiet:
+                kept = archive.list(filters)
+                unmatched = [s.id for s in kept if s.id not in matched][:max_results]
+                for article_id in unmatched:
+                    print(short_id(article_id))
+                found = bool(unmatched)  # as grep -L: success when an article is listed
+        elif files_with_matches and not as_json:
             found = False
             for article_id, _ in archive.search_ids(built, filters, sort, max_results):
                 print(short_id(article_id))
@@ -479,27 +754,50 @@ def search(
                     yield result
 
             # One article at a time: snippets are made only for what is printed.
-            _print_hits(counting(archive.search(built, filters, sort, max_results)), context)
+            streamed = counting(archive.search(built, filters, sort, max_results))
+            if only_matching:
+                _print_only_matching(streamed)
+            else:
+                _print_hits(streamed, context)
             found = printed > 0
+        if not found:
+            _say_if_filtered_out(archive, filters)
     if not found:
         raise typer.Exit(EXIT_NO_MATCH)
 
 
+def _say_if_filtered_out(archive: Archive, filters: Filters) -> None:
+    """Nothing found because the filters keep no article at all: say so (stderr)."""
+    if filters.active and next(archive.list(filters, limit=1), None) is None:
+        _err("no article matches the filters")
+
+
+def _print_only_matching(results: Iterable[ArticleHits]) -> None:
+    """grep -o: each hit's text as written, one per line, after its article's id."""
+    from newscli.article import short_id
+    from newscli.textsafe import safe_line
+
+    for result in results:
+        ident, text = short_id(result.article.id), result.article.text
+        for hit in result.hits:
+            print(f"{ident}\t{safe_line(text[hit.start : hit.end])}")
+
+
 def _print_counts(counted: list, *, ids_only: bool) -> None:  # type: ignore[type-arg]
     from newscli.article import short_id
-    from newscli.render import tsv_line
+    from newscli.textsafe import safe_line  # not render.tsv_line: rich is not needed here
 
     for article, hits in counted:
         if ids_only:
             print(short_id(article.id))
         else:
-            print(tsv_line([short_id(article.id), str(hits), article.title]))
+            print(f"{short_id(article.id)}\t{hits}\t{safe_line(article.title)}")
 
 
 def _print_hits(results: Iterable[ArticleHits], context: int) -> None:
     from newscli.render import search_result_lines, search_result_view
 
-    if _stdout_is_terminal():
+    if _stdout_is_terminal() or _COLOR["mode"] == "always":  # `| less -R` shows highlights
         console = _console()
         for result in results:
             console.print(search_result_view(result, context))
@@ -513,14 +811,21 @@ def _print_hits(results: Iterable[ArticleHits], context: int) -> None:
 def index_command(
     corpus: CorpusOption = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Start the index afresh.")] = False,
+    color: ColorOption = None,
 ) -> None:
     """Build or refresh the corpus's index (every command also refreshes it by itself).
 
     The index lives in the user's cache directory ($NEWSCLI_CACHE_DIR overrides), never
-    in the corpus folder. Example: newscli index --corpus ~/waimei
+    in the corpus folder.
+
+    \b
+    Example: newscli index --corpus ~/waimei
     """
+    import time
+
     from newscli.index import Index, IndexUnavailable
 
+    started = time.perf_counter()  # the time the user waited: the folder walk included
     opened = _open_corpus(corpus)
     try:
         index = Index(opened.root)
@@ -544,7 +849,7 @@ def index_command(
         f"{len(opened)} files: {stats.added} added, {stats.changed} changed, "
         f"{stats.deleted} deleted, {stats.unchanged} unchanged"
         f"{' (rebuilt)' if stats.rebuilt or rebuild else ''}; {len(problems)} with problems; "
-        f"{stats.seconds:.1f} s; index in {index.folder}"
+        f"{time.perf_counter() - started:.1f} s; index in {index.folder}"
     )
 
 
@@ -560,33 +865,48 @@ def convert(
     articles: Annotated[
         Optional[list[str]],  # noqa: UP045
         typer.Argument(
-            help="Paths, file name stems, ids, or unique prefixes; - reads them from stdin."
+            metavar="[ARTICLE]...",
+            help="Paths, file name stems, ids, or unique prefixes; - reads them from stdin.",
+            autocompletion=_complete_article,
         ),
     ] = None,
     queries: Annotated[
         Optional[list[str]],  # noqa: UP045
         typer.Option(
             "--query",
+            metavar="TEXT",
             help="Every article where this text occurs, in either script (repeatable: any).",
         ),
     ] = None,
     to: Annotated[
-        ExportFormat, typer.Option("--to", "-t", help="Output format.")
+        ExportFormat,
+        typer.Option("--to", "-t", metavar="FORMAT", help="txt, md, json or jsonl."),
     ] = ExportFormat.txt,
     output: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--output", "-o", help="Write to this file instead of stdout."),
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write to this file instead of stdout."
+        ),
     ] = None,
     out_dir: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--out-dir", "-d", help="Write one file per article into this folder."),
+        typer.Option(
+            "--out-dir", "-d", metavar="DIR", help="Write one file per article into this folder."
+        ),
     ] = None,
     export_all: Annotated[
         bool, typer.Option("--all", help="Every article (that the filters keep).")
     ] = False,
     force: Annotated[bool, typer.Option("--force", "-f", help="Overwrite existing files.")] = False,
     script: Annotated[
-        Script, typer.Option("--script", "-s", help="Convert the exported text with OpenCC.")
+        Script,
+        typer.Option(
+            "--script",
+            "-s",
+            metavar="SCRIPT",
+            help="Convert the exported text with OpenCC: original, simplified, traditional, "
+            "taiwan or hongkong.",
+        ),
     ] = Script.original,
     since: SinceOption = None,
     until: UntilOption = None,
@@ -595,12 +915,15 @@ def convert(
         Optional[list[ScriptName]],  # noqa: UP045
         typer.Option(
             "--source-script",
-            help="Only articles written in this script (repeatable; --script here converts).",
+            metavar="SCRIPT",
+            help="Only articles written in this script: traditional, simplified, mixed or "
+            "other (repeatable; --script here converts).",
         ),
     ] = None,
     tag: TagOption = None,
     corpus: CorpusOption = None,
     no_index: NoIndexOption = False,
+    color: ColorOption = None,
 ) -> None:
     """Export articles as clean text (txt), Markdown (md), the full model (json), or
     JSON Lines (jsonl, one article per line: the hand-off to DuckDB, Spark, pandas).
@@ -609,6 +932,7 @@ def convert(
     file each, or with --to jsonl to stdout or -o. Existing files are never overwritten
     without --force.
 
+    \b
     Example: newscli convert 000 --to md -o article.md
     Example: newscli convert --all --outlet 德国之声 --to jsonl -o dw.jsonl --corpus ~/waimei
     """
@@ -632,6 +956,8 @@ def convert(
             )
         except (ExportError, OutputError) as error:
             _fail(str(error))
+    if not report.written and export_all and filters.active:
+        _err("no article matches the filters")
     if out_dir is None:
         return
     for line in report.skipped:
@@ -679,10 +1005,12 @@ def stats(
     script: ScriptFilterOption = None,
     tag: TagOption = None,
     no_index: NoIndexOption = False,
+    color: ColorOption = None,
 ) -> None:
     """Articles per outlet, a monthly timeline, the share of each script, the date range,
     total characters, and the largest and smallest articles.
 
+    \b
     Example: newscli stats --corpus ~/waimei --since 2020-08 --outlet BBC
     """
     from newscli.stats import compute
@@ -690,6 +1018,8 @@ def stats(
     filters = _filters(since, until, outlet, script, tag)
     with _archive(corpus, no_index) as archive:
         computed = compute(list(archive.list(filters)))
+    if filters.active and not computed.articles:
+        _err("no article matches the filters")
     if as_json:
         from newscli.export import dumps
 
@@ -706,12 +1036,14 @@ def check(
     corpus: CorpusOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object, for machines.")] = False,
     no_index: NoIndexOption = False,
+    color: ColorOption = None,
 ) -> None:
     """Read every file and report: articles, problems by kind, encodings, undated
     articles, articles without body text, and urls found in several files.
 
     Exit status 0 when no file has a problem, 1 when some do.
 
+    \b
     Example: newscli check --corpus ~/waimei --json
     """
     from newscli.check import check_corpus
@@ -744,12 +1076,6 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
-class ColorMode(str, Enum):
-    auto = "auto"
-    always = "always"
-    never = "never"
-
-
 @app.callback()
 def _root(
     version: Annotated[
@@ -758,20 +1084,27 @@ def _root(
             "--version", callback=_version_callback, is_eager=True, help="Print the version."
         ),
     ] = False,
-    color: Annotated[
-        ColorMode,
-        typer.Option(
-            "--color", help="Colour: auto (on a terminal), always, never. NO_COLOR is honoured."
-        ),
-    ] = ColorMode.auto,
+    color: Annotated[ColorMode, typer.Option("--color", metavar="WHEN", help=_COLOR_HELP)] = (
+        ColorMode.auto
+    ),
 ) -> None:
     """List, read, search and export archives of Chinese-language news.
 
     Without --corpus (or $NEWSCLI_CORPUS) the two bundled seed articles are used.
 
+    \b
     Example: newscli --color never search 雙邊關係 --corpus ~/waimei
     """
     _COLOR["mode"] = color.value
+
+
+# Typer builds every registered command before parsing; _Conventions builds the one asked for.
+_UNBUILT = {
+    info.name or typer.main.get_command_name(info.callback.__name__): info
+    for info in app.registered_commands
+    if info.callback is not None
+}
+app.registered_commands.clear()
 
 
 def main() -> None:

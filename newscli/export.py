@@ -27,6 +27,14 @@ def metadata_line(article: Article, convert: Callable[[str], str] = str) -> str:
     return " | ".join(part for part in parts if part)
 
 
+def display_label(word: str, written: str, script: str = "original") -> str:
+    """A label of ours (图片, 图集: written in Simplified) in the script the reader chose;
+    with 'original', in the article's own script (圖片 beside Traditional text)."""
+    if script == "original":
+        script = "traditional" if written == "traditional" else "simplified"
+    return word if script == "simplified" else convert_for_display(word, script)
+
+
 def to_txt(article: Article, script: str = "original") -> str:
     """What a person pastes elsewhere: no HTML, no hard wrapping, blank lines between blocks."""
 
@@ -34,18 +42,27 @@ def to_txt(article: Article, script: str = "original") -> str:
         return convert_for_display(text, script)
 
     lines = [convert(article.title), metadata_line(article, convert), ""]
+
+    def label(word: str) -> str:
+        return display_label(word, article.script, script)
+
     for block in article.blocks:
-        lines.append(_txt_block(block, convert))
+        lines.append(_txt_block(block, convert, label))
         lines.append("")
     return safe("\n".join(lines).rstrip("\n") + "\n")
 
 
-def _txt_block(block: Block, convert: Callable[[str], str]) -> str:
+def _txt_block(
+    block: Block, convert: Callable[[str], str], label: Callable[[str], str] = str
+) -> str:
     text = convert(block.text)
     if block.kind is BlockKind.IMAGE:
-        return f"[图片: {text}]" if text else "[图片]"
+        return f"[{label('图片')}: {text}]" if text else f"[{label('图片')}]"
     if block.kind is BlockKind.GALLERY:
-        return f"[图集] {convert(block.label)}：{text}" if block.label else f"[图集] {text}"
+        gallery = label("图集")
+        return (
+            f"[{gallery}] {convert(block.label)}：{text}" if block.label else f"[{gallery}] {text}"
+        )
     if block.kind is BlockKind.LIST_ITEM:
         return f"• {text}"
     if block.kind is BlockKind.QUOTE:

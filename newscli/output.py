@@ -37,6 +37,17 @@ class OutputError(Exception):
     """The output file could not be written; the message names it and says why."""
 
 
+def _mode_for(target: Path) -> int:
+    """The permissions the file would have if written directly: an overwritten file keeps
+    its own, a new one gets 0666 less the umask (mkstemp's temporary file is 0600)."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0o022)  # reading the umask means setting it: put it straight back
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_text(path: str | os.PathLike[str], text: str, *, force: bool = False) -> Path:
     """Write via a temporary file in the same folder and a rename: no half-written file."""
     with atomic_file(path, force=force) as stream:
@@ -66,6 +77,7 @@ def atomic_file(path: str | os.PathLike[str], *, force: bool = False) -> Iterato
             yield stream
         if not force and target.exists():
             raise OutputError(f"{target}: already exists (use --force to overwrite)")
+        os.chmod(temporary, _mode_for(target))
         os.replace(temporary, target)
     except OSError as error:
         raise OutputError(f"{target}: cannot write: {error.strerror or error}") from None

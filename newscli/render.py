@@ -2,27 +2,32 @@
 
 All article text goes through `textsafe.safe` and into rich `Text` objects (never markup
 strings), so neither escape sequences nor `[bold]`-style markup in an article can act.
-Chinese has no spaces to wrap at: `CJKText` wraps between any two CJK characters, at
-spaces between Latin words, and keeps closing punctuation off the start of a line.
+`CJKText` sets text the way Chinese is set; the line-breaking rules are in `linebreak`.
 """
 
 from __future__ import annotations
 
-import re
+import os
+import shlex
+import subprocess
+import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.pager import Pager
 from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
 from newscli.article import Article, BlockKind, Summary, short_id
 from newscli.chinese import convert_for_display
+from newscli.export import display_label
+from newscli.linebreak import wrap_offsets
 from newscli.rows import COLUMNS, DEFAULT_COLUMNS, records
 from newscli.search import ArticleHits, snippet
 from newscli.textsafe import display_path, safe, safe_line
@@ -30,77 +35,6 @@ from newscli.textsafe import display_path, safe, safe_line
 if TYPE_CHECKING:
     from newscli.check import CheckReport
     from newscli.stats import Stats
-
-_CJK_CHAR = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff"
-_TOKEN = re.compile(rf"\s+|[{_CJK_CHAR}]|[^\s{_CJK_CHAR}]+")
-# Characters that must not begin a line (kinsoku): closing brackets and punctuation.
-_NO_LINE_START = set("，。、；：？！）」』》〉】〕］｝”’…—·,.;:?!)]}%")
-
-
-def wrap_offsets(text: str, width: int) -> list[tuple[int, int]]:
-    """Line spans of `text` wrapped to `width` terminal cells (wide characters count 2)."""
-    width = max(width, 4)
-    lines: list[tuple[int, int]] = []
-    for para_start, para_end in _split_newlines(text):
-        line_start = para_start
-        line_end = para_start
-        used = 0
-        for match in _TOKEN.finditer(text, para_start, para_end):
-            token = match.group()
-            size = cell_len(token)
-            if token.isspace():
-                if used + size > width:
-                    lines.append((line_start, line_end))
-                    line_start = line_end = match.end()
-                    used = 0
-                else:
-                    used += size
-                    line_end = match.end()
-                continue
-            if used + size <= width:
-                used += size
-                line_end = match.end()
-                continue
-            if token[0] in _NO_LINE_START and line_end - line_start > 1 and size <= 2:
-                # Carry the previous character down with the punctuation.
-                carry = line_end - 1
-                lines.append((line_start, carry))
-                line_start, line_end = carry, match.end()
-                used = cell_len(text[line_start:line_end])
-                continue
-            if line_end > line_start:
-                lines.append((line_start, _rstrip_index(text, line_start, line_end)))
-            line_start = match.start()
-            used = 0
-            # A word longer than a line is folded.
-            position = match.start()
-            for index, char in enumerate(token):
-                char_size = cell_len(char)
-                if used + char_size > width and used:
-                    lines.append((line_start, position + index))
-                    line_start = position + index
-                    used = 0
-                used += char_size
-            line_end = match.end()
-        lines.append((line_start, _rstrip_index(text, line_start, line_end)))
-    return lines
-
-
-def _split_newlines(text: str) -> Iterator[tuple[int, int]]:
-    start = 0
-    while True:
-        end = text.find("\n", start)
-        if end == -1:
-            yield start, len(text)
-            return
-        yield start, end
-        start = end + 1
-
-
-def _rstrip_index(text: str, start: int, end: int) -> int:
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return end
 
 
 @dataclass
@@ -113,16 +47,25 @@ class CJKText:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         width = max(options.max_width - self.indent, 4)
         plain = self.text.plain
+        spans = wrap_offsets(plain, width)
+        # One divide for all lines: slicing a Text per line copies all of it (quadratic).
+        cuts = sorted({offset for span in spans for offset in span})
+        bounds = zip([0, *cuts], [*cuts, len(plain)], strict=True)
+        pieces = dict(zip(bounds, self.text.divide(cuts), strict=True))
         pad = " " * self.indent
-        for start, end in wrap_offsets(plain, width):
-            line = Text(pad) + self.text[start:end]
+        for span in spans:
+            piece = pieces.get(span) or Text()
+            line = Text(pad) + piece if pad else piece
             line.no_wrap = True
-            line.overflow = "crop"
+            line.overflow = "ignore"  # only a url is wider than the line: it must stay whole
             yield line
 
 
 def make_console(*, stderr: bool = False, color: str = "auto", width: int | None = None) -> Console:
-    """The one place consoles are made: no markup, emoji codes or auto-highlighting, ever."""
+    """The one place consoles are made: no markup, emoji codes or auto-highlighting, ever.
+
+    `color` is --color: auto (colour on a terminal unless $NO_COLOR), always (colour even
+    into a pipe, whatever $NO_COLOR says: the flag is the later, explicit word), never."""
     force = {"always": True, "never": False}.get(color)
     return Console(
         stderr=stderr,
@@ -130,10 +73,39 @@ def make_console(*, stderr: bool = False, color: str = "auto", width: int | None
         emoji=False,
         highlight=False,
         force_terminal=force,
-        no_color=True if color == "never" else None,
+        no_color={"always": False, "never": True}.get(color),
         width=width,
         soft_wrap=False,
     )
+
+
+def pager_command(environ: Mapping[str, str]) -> list[str]:
+    """$PAGER, else less; less always gets -R (colours) on its command line, because a
+    $LESS without R would otherwise show the escape codes as text."""
+    try:
+        command = shlex.split(environ.get("PAGER", "").strip() or "less")
+    except ValueError:
+        command = ["less"]
+    if command and os.path.basename(command[0]) == "less" and "-R" not in command:
+        command.append("-R")
+    return command or ["less", "-R"]
+
+
+class CommandPager(Pager):
+    """Pages through an external command (see pager_command); without one, just prints."""
+
+    def show(self, content: str) -> None:
+        environ = dict(os.environ)
+        environ.setdefault("LESS", "-FRX")  # quit if one screen, keep the text on exit
+        try:
+            subprocess.run(
+                pager_command(environ),
+                input=content.encode("utf-8", "surrogateescape"),
+                env=environ,
+                check=False,
+            )
+        except OSError:  # no such pager: the text itself is what matters
+            sys.stdout.write(content)
 
 
 def short_date(article: Article | Summary) -> str:
@@ -196,6 +168,9 @@ def article_view(article: Article, script: str = "original") -> Group:
     def convert(text: str) -> Text:
         return Text(safe(convert_for_display(text, script)))
 
+    def label(word: str) -> str:
+        return display_label(word, article.script, script)
+
     title = convert(article.title)
     title.stylize("bold")
     parts: list[object] = [CJKText(title)]
@@ -228,12 +203,12 @@ def article_view(article: Article, script: str = "original") -> Group:
             text.stylize("bold")
             parts.append(CJKText(text))
         elif kind is BlockKind.IMAGE:
-            caption = Text("[图片] ", style="magenta") + text
+            caption = Text(f"[{label('图片')}] ", style="magenta") + text
             caption.stylize("italic")
             parts.append(CJKText(caption))
             parts.append(CJKText(Text(safe_line(block.image_url), style="dim"), indent=2))
         elif kind is BlockKind.GALLERY:
-            item = Text("[图集] ", style="magenta")
+            item = Text(f"[{label('图集')}] ", style="magenta")
             item.append(safe(convert_for_display(block.label, script)), style="bold")
             item.append("：")
             item.append_text(text)

@@ -114,13 +114,16 @@ class Scope(str, Enum):
 @dataclass(frozen=True)
 class Query:
     """What `search` looks for: any (or, with all_terms, every) pattern, none of `exclude`,
-    within the title, the body or both, keeping at most `max_hits` hits per article."""
+    within the title, the body or both, keeping at most `max_hits` hits per article.
+    With `word`, a hit may not continue a Latin word or number on either side (grep -w);
+    CJK text has no word boundaries, so a hit that begins or ends in it is not limited."""
 
     patterns: tuple[Matcher, ...]
     all_terms: bool = False
     exclude: tuple[Matcher, ...] = ()
     scope: Scope = Scope.ALL
     max_hits: int | None = None
+    word: bool = False
 
     def __post_init__(self) -> None:
         # A misspelt scope ("titel") must not silently search everything: a valid name is
@@ -141,6 +144,7 @@ class Query:
             and not self.exclude
             and self.scope is Scope.ALL
             and self.max_hits is None
+            and not self.word
         )
 
 
@@ -151,6 +155,22 @@ def _region(article: Article, scope: Scope) -> tuple[int, int]:
     if scope is Scope.BODY:
         return title + 2, len(article.text)
     return 0, len(article.text)
+
+
+def _latin_word_char(char: str) -> bool:
+    """A letter or digit of a script that separates words with spaces (not CJK, kana, hangul)."""
+    return char.isalnum() and (char.isascii() or "\u00c0" <= char <= "\u024f")
+
+
+def whole_word(text: str, hit: Hit) -> bool:
+    """The hit neither continues nor is continued by a Latin word (for `-w`)."""
+    starts_word = hit.start == 0 or not (
+        _latin_word_char(text[hit.start - 1]) and _latin_word_char(text[hit.start])
+    )
+    ends_word = hit.end == len(text) or not (
+        _latin_word_char(text[hit.end]) and _latin_word_char(text[hit.end - 1])
+    )
+    return starts_word and ends_word
 
 
 def run_query(articles: Iterable[Article], query: Query) -> Iterator[ArticleHits]:
@@ -170,7 +190,9 @@ def article_hits(article: Article, query: Query) -> list[Hit]:
         if key not in normalized:
             normalized[key] = matcher.normalize(text)
         return [
-            hit for hit in matcher.find(normalized[key]) if start <= hit.start and hit.end <= end
+            hit
+            for hit in matcher.find(normalized[key])
+            if start <= hit.start and hit.end <= end and (not query.word or whole_word(text, hit))
         ]
 
     found = [find(matcher) for matcher in query.patterns]

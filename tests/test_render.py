@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import json
+import time
 
-from rich.cells import cell_len
+import pytest
+from rich.text import Text
 
 from newscli.article import Article, Block, BlockKind
 from newscli.export import to_json, to_markdown, to_txt
-from newscli.render import article_view, articles_table, make_console, wrap_offsets
+from newscli.render import (
+    CJKText,
+    article_view,
+    articles_table,
+    make_console,
+    pager_command,
+)
 from newscli.textsafe import safe, safe_line
 
 HOSTILE = "标题\x1b[31m红\x1b]0;pwned\x07 [bold red]x[/] [link=http://e.vil]y[/link] \u202eevil\x9b2J :smile:"
@@ -19,21 +27,6 @@ def _render(renderable: object, width: int = 60) -> str:
     with console.capture() as capture:
         console.print(renderable)
     return capture.get()
-
-
-def test_wrap_counts_wide_characters_and_keeps_punctuation_attached() -> None:
-    text = "金正恩也致信普京稱，「俄羅斯和朝鮮的友誼是在第二次世界大戰中隨著戰勝占領朝鮮半島的日本而建立的」。"
-    lines = [text[a:b] for a, b in wrap_offsets(text, 20)]
-    assert "".join(lines) == text
-    assert all(cell_len(line) <= 20 for line in lines)
-    assert not [line for line in lines if line[0] in "，。」"]
-
-
-def test_wrap_breaks_latin_at_spaces_and_folds_long_words() -> None:
-    text = "美國國防部發言人萊德（Pat Ryder）週二表示 supercalifragilisticexpialidocious"
-    lines = [text[a:b] for a, b in wrap_offsets(text, 16)]
-    assert all(cell_len(line) <= 16 for line in lines)
-    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
 
 
 def test_safe_makes_controls_visible() -> None:
@@ -75,3 +68,85 @@ def test_json_is_valid_and_inert() -> None:
     assert "\x1b" not in serialized and "\u202e" not in serialized and "\x9b" not in serialized
     data = json.loads(serialized)
     assert data["title"] == HOSTILE
+
+
+def _article_with_pictures(script: str) -> Article:
+    url = "https://www.dw.com/zh/" + "%E6%9C%9D" * 30 + "/a-62805621"
+    return Article(
+        id="abc",
+        path="/tmp/a.txt",
+        title="朝鮮官媒：普京致函金正恩",
+        url=url,
+        script=script,
+        blocks=[
+            Block(BlockKind.IMAGE, text="北韓領導人", image_url="https://e.x/1.jpg"),
+            Block(BlockKind.GALLERY, text="中國之行", label="中國"),
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "script", "picture", "gallery"),
+    [
+        ("traditional", "original", "圖片", "圖集"),
+        ("simplified", "original", "图片", "图集"),
+        ("traditional", "simplified", "图片", "图集"),
+        ("simplified", "taiwan", "圖片", "圖集"),
+        ("simplified", "hongkong", "圖片", "圖集"),
+    ],
+)
+def test_labels_follow_the_script(written: str, script: str, picture: str, gallery: str) -> None:
+    article = _article_with_pictures(written)
+    view = _render(article_view(article, script), width=200)
+    text = to_txt(article, script)
+    for output in (view, text):
+        assert f"[{picture}" in output and f"[{gallery}]" in output
+    other = {"圖片": "图片", "图片": "圖片"}[picture]
+    assert other not in view and other not in text
+
+
+def test_a_url_is_shown_whole_on_a_narrow_terminal() -> None:
+    article = _article_with_pictures("traditional")
+    console = make_console(width=40, color="never")
+    with console.capture() as capture:
+        console.print(article_view(article), crop=False)
+    assert article.url in capture.get().splitlines()
+
+
+def test_a_200k_character_paragraph_renders_in_well_under_a_second() -> None:
+    paragraph = (
+        "金正恩也致信普京稱，「俄羅斯和朝鮮的友誼是在戰勝日本而建立的」。Pat Ryder 說。" * 6000
+    )
+    assert len(paragraph) >= 200_000
+    console = make_console(width=80, color="never")
+    started = time.perf_counter()
+    with console.capture() as capture:
+        console.print(CJKText(Text(paragraph, style="bold")))
+    assert time.perf_counter() - started < 1.0  # slicing a Text per line took 78 s
+    assert capture.get().replace("\n", "").replace(" ", "") == paragraph.replace(" ", "")
+
+
+def test_color_always_wins_over_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    styled = Text("紅", style="red")
+    for color, coloured in (("always", True), ("auto", False), ("never", False)):
+        console = make_console(color=color, width=20)
+        with console.capture() as capture:
+            console.print(styled)
+        assert ("\x1b[31m" in capture.get()) is coloured, color
+
+
+@pytest.mark.parametrize(
+    ("environ", "command"),
+    [
+        ({}, ["less", "-R"]),
+        ({"LESS": "-X"}, ["less", "-R"]),
+        ({"PAGER": "less -S"}, ["less", "-S", "-R"]),
+        ({"PAGER": "/usr/bin/less -R"}, ["/usr/bin/less", "-R"]),
+        ({"PAGER": "more"}, ["more"]),
+        ({"PAGER": "  "}, ["less", "-R"]),
+        ({"PAGER": "less '"}, ["less", "-R"]),
+    ],
+)
+def test_pager_command_gives_less_minus_r(environ: dict[str, str], command: list[str]) -> None:
+    assert pager_command(environ) == command
