@@ -62,9 +62,14 @@ class Block:
 
 
 class DateSource(str, Enum):
-    BODY = "body"  # the <div><i>…<br>ISO</i></div> line at the top of the body
-    FRONT_MATTER = "front_matter"
-    ARCHIVED = "archived"  # only the <!--epoch-ms--> archive time was known
+    # A full time the article states: the <div><i>…<br>ISO</i></div> line at the top of
+    # the body, or RFI's "dd/mm/yyyy - hh:mm" first line (Paris time).
+    BODY = "body"
+    # The day of a dateline in the body (【大纪元2020年10月20日讯】, （中央社…5日電）) that
+    # disagrees with the other dates: midnight of that day in the outlet's zone.
+    BODY_DATELINE = "body_dateline"
+    FRONT_MATTER = "front_matter"  # the front matter's date, when it is not the crawl time
+    ARCHIVED = "archived"  # when the feed was read: the <!--epoch-ms--> time (or equal to it)
     NONE = "none"
 
 
@@ -101,7 +106,8 @@ class Article:
     @property
     def body_text(self) -> str:
         """The body as plain text: one block per paragraph, blank lines between."""
-        return "\n\n".join(block_plain_text(block) for block in self.blocks)
+        # A caption-less image has no text: it adds no empty paragraph.
+        return "\n\n".join(text for block in self.blocks if (text := block_plain_text(block)))
 
     @property
     def text(self) -> str:

@@ -149,27 +149,58 @@ _MIN_SIGNAL = 5
 _DOMINANT = 0.9
 
 
-@lru_cache(maxsize=1)
-def _script_table() -> list[int | None]:
-    """Code point → 'T' (only Traditional text uses it: t2s changes it), 'S' (only Simplified:
-    s2t changes it), or None (either, or neither): str.translate then keeps just the signal."""
-    t2s_table = _t2s().table
-    traditional = {code for code, target in enumerate(t2s_table) if code != target}
-    # s2t's one-character dictionary, read directly: loading OpenCC('s2t') would also
-    # read its 49,000 phrases, which a per-character count does not use.
+def _dictionary(name: str) -> dict[str, list[str]]:
+    """One of OpenCC's one-character dictionaries: key → its alternatives, first preferred."""
     import opencc
 
-    characters = Path(opencc.__file__).parent / "dictionary" / "STCharacters.txt"
-    simplified = set()
-    for line in characters.read_text(encoding="utf-8").splitlines():
+    path = Path(opencc.__file__).parent / "dictionary" / name
+    table: dict[str, list[str]] = {}
+    for line in path.read_text(encoding="utf-8").split("\n"):
         key, _, values = line.partition("\t")
-        if len(key) == 1 and values.split(" ")[0] != key:
-            simplified.add(ord(key))
-    table: list[int | None] = [None] * (max(traditional | simplified) + 1)
-    for code in traditional - simplified:
-        table[code] = ord("T")
-    for code in simplified - traditional:
-        table[code] = ord("S")
+        if len(key) == 1 and values.strip():
+            table[key] = values.split()
+    return table
+
+
+@lru_cache(maxsize=1)
+def _script_table() -> list[int | None]:
+    """Code point → 'T' (only Traditional text uses it), 'S' (only Simplified text does), or
+    None (either, or neither): str.translate then keeps just the signal.
+
+    A character counts only when both OpenCC directions agree it differs: t2s changes it,
+    it is not one of its own simplified alternatives (乾 is also simplified), and s2t of
+    the result can give it back; likewise for Simplified. A character that is itself a
+    Traditional form is never 'S': 台 里 后 干 云 (one of their s2t alternatives is
+    themselves) and 峰 群 (the Taiwan and Hong Kong standard forms of 峯 羣) are written in
+    Traditional Taiwanese text every day."""
+    # Read directly: loading OpenCC('s2t') would also read its 49,000 phrases.
+    s2t = _dictionary("STCharacters.txt")
+    t2s = _dictionary("TSCharacters.txt")
+    regional = {
+        value
+        for name in ("TWVariants.txt", "HKVariants.txt")
+        for values in _dictionary(name).values()
+        for value in values
+    }
+    traditional = {
+        char
+        for char, targets in t2s.items()
+        if char not in targets and char in s2t.get(targets[0], [])
+    }
+    simplified = {
+        char
+        for char, targets in s2t.items()
+        if char not in targets
+        and char not in regional
+        and char not in t2s
+        and char in t2s.get(targets[0], [])
+    }
+    codes = {ord(char) for char in traditional | simplified}
+    table: list[int | None] = [None] * (max(codes) + 1)
+    for char in traditional - simplified:
+        table[ord(char)] = ord("T")
+    for char in simplified - traditional:
+        table[ord(char)] = ord("S")
     return table
 
 

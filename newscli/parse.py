@@ -7,18 +7,41 @@ The layout, after an optional Jekyll front-matter block (``---`` … ``---``)::
     ------
     <div><i>author<br>2022-08-15T01:22:34.484Z</i></div> …   the HTML body
 
+or, header-less: the front matter straight followed by the HTML body (title, date, outlet
+and url then come from the front matter alone). Outlet-specific cleanup, date-line zones
+and reporter bylines are data in outlets.py; date forms and datelines in dates.py.
+
 Everything here is pure: text in, (Article, problems) out. Nothing raises on bad input;
 what cannot be understood is recovered as far as possible and reported as a Problem.
 """
 
 from __future__ import annotations
 
+import html as html_entities
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
+from newscli import dates
 from newscli.article import Article, Block, BlockKind, DateSource, Link, Problem
 from newscli.chinese import detect_script
+from newscli.dates import parse_date
+
+if TYPE_CHECKING:
+    from selectolax.lexbor import LexborNode
+
+from newscli.outlets import COMMON, HEADERLESS_RELATED, OutletRules, reporter_names, rules_for
+
+__all__ = [
+    "outlet_from_url",
+    "parse_article",
+    "parse_body",
+    "parse_date",
+    "parse_title_link",
+    "split_front_matter",
+    "split_header",
+]
 
 _TIMESTAMP = re.compile(r"^<!--\s*(.*?)\s*-->")
 _SEPARATOR = re.compile(r"^-{3,}\s*$")
@@ -40,14 +63,11 @@ def parse_article(
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd")
     text = text.lstrip("\ufeff")
     front, rest = split_front_matter(text, path, problems)
-    header, body_html = split_header(rest, path, problems)
+    header, body_html = split_header(rest, path, problems, has_front_matter=bool(front))
 
     article = Article(id=article_id, path=path, title="", encoding=encoding, size_bytes=size_bytes)
     article.archived_at = header.archived_at
-    article.url = front.get_str("from") or header.url
-    article.title = _one_line(front.get_str("title") or header.title)
-    if not article.title and not any("title" in p.reason for p in problems):
-        problems.append(Problem(path, "no title found", "layout"))
+    article.url = front.get_str("from") or front.get_str("url") or header.url
     tags = front.get_list("tags")
     categories = front.get_list("categories")
     article.tags = tags
@@ -58,27 +78,105 @@ def parse_article(
         if fm_author.lower() != "unknown":
             article.author = fm_author
     else:
+        # The front matter's `author` is the outlet; the reporter is found in the body.
         article.outlet = fm_author or outlet_from_url(article.url)
+    rules = rules_for(article.outlet)
+    article.title = clean_title(front.get_str("title") or header.title, rules)
+    if not article.title and not any("title" in p.reason for p in problems):
+        problems.append(Problem(path, "no title found", "layout"))
 
-    body = parse_body(body_html, base_url=article.url)
-    article.blocks = body.blocks
-    article.author = article.author or body.author
-    if body.published_at is not None:
-        article.published_at, article.published_source = body.published_at, DateSource.BODY
-    elif (fm_date := parse_date(front.get_str("date"))) is not None:
-        article.published_at, article.published_source = fm_date, DateSource.FRONT_MATTER
-    elif article.archived_at is not None:
-        article.published_at, article.published_source = article.archived_at, DateSource.ARCHIVED
-    if front.get_str("date") and parse_date(front.get_str("date")) is None:
-        problems.append(
-            Problem(path, f"front matter date is not a date: {front.get_str('date')!r}", "date")
-        )
+    body = parse_body(body_html, base_url=article.url, rules=rules, headerless=header.headerless)
+    article.blocks = _drop_title_block(body.blocks, article.title)
+    article.author = article.author or body.author or _reporter(article.blocks, rules)
+    fm_date_text = front.get_str("date")
+    fm_date = parse_date(fm_date_text)
+    if fm_date_text and fm_date is None:
+        problems.append(Problem(path, f"front matter date is not a date: {fm_date_text!r}", "date"))
+    article.published_at, article.published_source = publication_time(
+        article, body.published_at, fm_date
+    )
     for block in article.blocks:
         if block.kind is BlockKind.IMAGE:
             article.lead_image, article.lead_caption = block.image_url, block.text
             break
     article.script = detect_script(article.text)
     return article, problems
+
+
+def publication_time(
+    article: Article, body_time: datetime | None, fm_date: datetime | None
+) -> tuple[datetime | None, DateSource]:
+    """The best publication time and where it comes from (see DateSource)."""
+    if body_time is not None:
+        return body_time, DateSource.BODY
+    moment: datetime | None = None
+    source = DateSource.NONE
+    if fm_date is not None:
+        # A front-matter date equal to the archive time is when the feed was read.
+        crawl = (
+            article.archived_at is not None
+            and abs((fm_date - article.archived_at).total_seconds()) < 1
+        )
+        moment, source = fm_date, DateSource.ARCHIVED if crawl else DateSource.FRONT_MATTER
+    elif article.archived_at is not None:
+        moment, source = article.archived_at, DateSource.ARCHIVED
+    if moment is None:
+        return None, DateSource.NONE
+    # A dateline in the first paragraphs names the day: it wins when it disagrees.
+    head = "\n".join(block.text for block in article.blocks[:3])
+    day = dates.epoch_dateline_day(head)
+    zone: tzinfo = dates.BEIJING
+    if day is None:
+        day = dates.cna_dateline_day(head, moment)
+        zone = dates.TAIPEI
+    if day is not None and not dates.same_day(moment, day, zone):
+        return dates.start_of_day(day, zone), DateSource.BODY_DATELINE
+    return moment, source
+
+
+def clean_title(title: str, rules: OutletRules) -> str:
+    """One line, HTML entities decoded (&quot; &amp; &#x27;), the feed's suffix removed."""
+    for _ in range(2):  # some feeds encode twice: "&amp;#21328;"
+        if "&" in title:
+            title = html_entities.unescape(title)
+    title = _one_line(title)
+    for suffix in rules.title_suffixes:
+        if title.endswith(suffix) and len(title) > len(suffix):
+            return title[: -len(suffix)].rstrip()
+    return title
+
+
+def _drop_title_block(blocks: list[Block], title: str) -> list[Block]:
+    """BBC and the header-less layout repeat the title as the body's first block(s) (BBC:
+    twice, a hidden <h1> and a visible headline); VOA as the caption of its lead video's
+    poster. Those blocks go; the image stays, without that caption."""
+    wanted = " ".join(title.split())
+    if not wanted:
+        return blocks
+    result: list[Block] = []
+    for index, block in enumerate(blocks):
+        if index >= 4 or " ".join(block.text.split()) != wanted:
+            if block.kind is not BlockKind.IMAGE and block.text:
+                return result + blocks[index:]
+            result.append(block)
+        elif block.kind is BlockKind.IMAGE:
+            result.append(Block(BlockKind.IMAGE, image_url=block.image_url, links=block.links))
+    return result
+
+
+def _reporter(blocks: list[Block], rules: OutletRules) -> str:
+    """The reporter a byline names in the first or the last paragraphs (outlets.py)."""
+    if not rules.reporters:
+        return ""
+    texts = [b.text for b in blocks if b.kind is not BlockKind.IMAGE and b.text]
+    for text in texts[:2] + texts[-4:]:
+        for pattern in rules.reporters:
+            match = pattern.search(text)
+            if match is not None:
+                names = reporter_names(match.group("names"))
+                if names:
+                    return ", ".join(dict.fromkeys(names))
+    return ""
 
 
 # --- front matter -------------------------------------------------------------------------
@@ -184,14 +282,22 @@ class Header:
         self.archived_at: datetime | None = None
         self.title = ""
         self.url = ""
+        self.headerless = False  # front matter straight followed by the HTML body
 
 
-def split_header(text: str, path: str, problems: list[Problem]) -> tuple[Header, str]:
+def split_header(
+    text: str, path: str, problems: list[Problem], has_front_matter: bool = False
+) -> tuple[Header, str]:
     header = Header()
     lines = text.split("\n")
     index = 0
     while index < len(lines) and not lines[index].strip():
         index += 1
+    first = lines[index].lstrip() if index < len(lines) else ""
+    if has_front_matter and first.startswith("<") and not first.startswith("<!--"):
+        # The header-less layout: a normal layout of the archive, not a problem.
+        header.headerless = True
+        return header, "\n".join(lines[index:])
     if index < len(lines) and lines[index].lstrip().startswith("<!--"):
         match = _TIMESTAMP.match(lines[index].strip())
         stamp = match.group(1) if match else lines[index].strip()[4:]
@@ -237,6 +343,9 @@ def _epoch_ms(stamp: str, path: str, problems: list[Problem]) -> datetime | None
             Problem(path, f"archive timestamp is not a number: {stamp[:40]!r}", "layout")
         )
         return None
+    if len(stamp) > 15:  # int() of thousands of digits is slow, or refused (3.11+)
+        problems.append(Problem(path, f"archive timestamp out of range: {stamp[:40]}…", "layout"))
+        return None
     value = int(stamp)
     if not _MIN_EPOCH_MS <= value <= _MAX_EPOCH_MS:
         problems.append(Problem(path, f"archive timestamp out of range: {stamp[:40]}", "layout"))
@@ -245,29 +354,6 @@ def _epoch_ms(stamp: str, path: str, problems: list[Problem]) -> datetime | None
 
 
 # --- dates and outlets --------------------------------------------------------------------
-
-
-def parse_date(value: str) -> datetime | None:
-    """ISO 8601 (with or without zone, 'T' or space) or RFC 2822; naive times are UTC."""
-    value = value.strip()
-    if not value:
-        return None
-    moment: datetime | None = None
-    iso = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
-    try:
-        moment = datetime.fromisoformat(iso)
-    except ValueError:
-        from email.utils import parsedate_to_datetime
-
-        try:
-            moment = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-    if moment is None or not 1900 <= moment.year <= 2200:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
 
 
 # Host → outlet, spelled as the archive's own front matter spells it.
@@ -326,7 +412,7 @@ _BLOCK_TAGS = frozenset(
 _HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # Site furniture that carries no article text: ads, newsletter boxes, share bars, badges.
 _JUNK = re.compile(
-    r"(?:^|[\s_-])(?:dfp|adslot|advert\w*|ad-container|innity|subscri\w*|self-promo|"
+    r"(?:^|[\s_-])(?:dfp|adslot|advert\w*|ad-container|innity|subscription\w*|self-promo|"
     r"newsletter|social-share|share-?bar|trustbadge\w*|related-?posts?)(?:$|[\s_-])",
     re.IGNORECASE,
 )
@@ -337,6 +423,10 @@ _AUTHOR_LINE = re.compile(
 _COPYRIGHT = re.compile(
     r"^\s*(?:©|\(c\)|Copyright\b)|版權聲明|版权声明|版權所有|版权所有|All rights reserved", re.I
 )
+# DW's date-line names: a literal "null " for a missing first name, and roles around the
+# name ("采访记者： William Yang", "达扬（摘编）", "王凡（综合报道）").
+_NULL_PREFIX = re.compile(r"^(?:null\s+|采访记者\s*[：:]\s*)")
+_ROLE_SUFFIX = re.compile(r"\s*[（(](?:摘编|综合报道|采访记者|编译|整理)[)）]$")
 _SOURCES = re.compile(r"^[（(][^（()）]{2,60}[)）]$")
 _CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
 _CJK_NEWLINE = re.compile(rf"(?<=[{_CJK}])[ \t]*\n\s*(?=[{_CJK}])")
@@ -351,20 +441,35 @@ class Body:
         self.author = ""
 
 
-def parse_body(html: str, base_url: str = "") -> Body:
+# A self-closed <iframe …/> is not closed in HTML: everything after it would become the
+# iframe's raw text. Close it explicitly. (Linear: [^<>]* cannot overlap itself.)
+_SELF_CLOSED_IFRAME = re.compile(r"<iframe\b([^<>]*?)/\s*>", re.IGNORECASE)
+
+
+def parse_body(
+    html: str, base_url: str = "", rules: OutletRules | None = None, headerless: bool = False
+) -> Body:
     from selectolax.lexbor import LexborHTMLParser
 
+    rules = rules or rules_for("")
     body = Body()
     if not html.strip():
         return body
+    if "iframe" in html or "IFRAME" in html:
+        html = _SELF_CLOSED_IFRAME.sub(r"<iframe\1></iframe>", html)
     tree = LexborHTMLParser(html)
     root = tree.body
     if root is None:
         return body
-    walker = _Walker(base_url)
+    for selector in rules.drop_selectors:
+        for node in tree.css(selector):
+            node.decompose()
+    walker = _Walker(base_url, rules.dateline_zone)
     walker.walk(root)
-    blocks = walker.blocks
+    blocks = _drop_boilerplate(walker.blocks, rules, headerless)
     body.published_at, body.author = walker.date_line
+    if body.published_at is None and rules.paris_dateline:
+        blocks, body.published_at = _rfi_dateline(blocks)
     if not body.author:
         for block in blocks[:3]:
             match = _AUTHOR_LINE.match(block.text) if block.kind is BlockKind.PARAGRAPH else None
@@ -375,11 +480,70 @@ def parse_body(html: str, base_url: str = "") -> Body:
     return body
 
 
+def _rfi_dateline(blocks: list[Block]) -> tuple[list[Block], datetime | None]:
+    """RFI's first paragraph "05/08/2020 - 12:02" is its publication time (Paris)."""
+    for index, block in enumerate(blocks[:3]):
+        if block.kind is BlockKind.IMAGE:
+            continue
+        moment = dates.rfi_dateline(block.text)
+        if moment is not None:
+            return blocks[:index] + blocks[index + 1 :], moment
+        break
+    return blocks, None
+
+
+_TEXT_KINDS = frozenset(
+    {BlockKind.PARAGRAPH, BlockKind.HEADING, BlockKind.LIST_ITEM, BlockKind.QUOTE}
+)
+
+
+def _drop_boilerplate(blocks: list[Block], rules: OutletRules, headerless: bool) -> list[Block]:
+    """Blocks that are site furniture by the outlet's rules (and the archive's own footer)."""
+    patterns = COMMON.drop_blocks + rules.drop_blocks
+    kept = [
+        block
+        for block in blocks
+        if block.kind not in _TEXT_KINDS
+        or not any(pattern.fullmatch(block.text) for pattern in patterns)
+    ]
+    # A caption repeated as a paragraph right after its image (VOA's audio label, RFA).
+    kept = [
+        block
+        for index, block in enumerate(kept)
+        if not (
+            index
+            and block.kind is BlockKind.PARAGRAPH
+            and kept[index - 1].kind is BlockKind.IMAGE
+            and block.text
+            and block.text == kept[index - 1].text
+        )
+    ]
+    if headerless:
+        kept = _drop_headerless_furniture(kept)
+    return kept
+
+
+def _drop_headerless_furniture(blocks: list[Block]) -> list[Block]:
+    """The header-less layout: a one-character site logo first, "Related" + headlines last."""
+    if blocks and blocks[0].kind in _TEXT_KINDS and len(blocks[0].text.strip()) == 1:
+        blocks = blocks[1:]
+    for index in range(len(blocks) - 1, -1, -1):
+        block = blocks[index]
+        if block.kind in _TEXT_KINDS and block.text.strip().rstrip(":：") in HEADERLESS_RELATED:
+            tail = blocks[index + 1 :]
+            # Only when everything after it is headlines: list items or short link lines.
+            if all(b.kind is BlockKind.LIST_ITEM or (b.links and len(b.text) <= 120) for b in tail):
+                return blocks[:index]
+            break
+    return blocks
+
+
 class _Walker:
     """Iterative (deeply nested HTML must not hit Python's recursion limit) tree walk."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, dateline_zone: tzinfo = timezone.utc) -> None:
         self.base_url = base_url
+        self.dateline_zone = dateline_zone
         self.blocks: list[Block] = []
         self.inline: list[object] = []  # str pieces and _BR
         self.links: list[Link] = []
@@ -387,9 +551,9 @@ class _Walker:
         self.date_line: tuple[datetime | None, str] = (None, "")
         self.seen_content = False
 
-    def walk(self, root: object) -> None:
+    def walk(self, root: LexborNode) -> None:
         # Stack items: (node, exiting, kind-for-exit)
-        stack: list[tuple[object, bool, BlockKind | None]] = [
+        stack: list[tuple[LexborNode, bool, BlockKind | None]] = [
             (node, False, None) for node in reversed(_children(root))
         ]
         while stack:
@@ -397,18 +561,18 @@ class _Walker:
             if exiting:
                 self.flush(kind or BlockKind.PARAGRAPH)
                 continue
-            tag = node.tag  # type: ignore[attr-defined]
+            tag = node.tag
             if tag == "-text":
-                self.inline.append(node.text_content or "")  # type: ignore[attr-defined]
+                self.inline.append(node.text_content or "")
                 continue
             if not tag or tag.startswith(("-", "#", "!")) or tag in _SKIP_TAGS:
                 continue
-            if node.mem_id in self.consumed:  # type: ignore[attr-defined]
+            if node.mem_id in self.consumed:
                 continue
-            attrs = node.attributes  # type: ignore[attr-defined]
+            attrs = node.attributes
             marker = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-            if marker.strip() and _JUNK.search(marker):
-                continue
+            if marker.strip() and _JUNK.search(marker) and node.css_first("p") is None:
+                continue  # furniture; but an ad slot wrapped round a real <p> is kept
             if tag == "br":
                 self.inline.append(_BR)
                 continue
@@ -428,7 +592,7 @@ class _Walker:
             stack.extend((c, False, None) for c in reversed(_children(node)))
         self.flush(BlockKind.PARAGRAPH)
 
-    def block_kind(self, node: object, tag: str) -> BlockKind | None:
+    def block_kind(self, node: LexborNode, tag: str) -> BlockKind | None:
         if tag in _HEADING_TAGS:
             return BlockKind.HEADING
         if tag == "blockquote":
@@ -441,9 +605,9 @@ class _Walker:
             return BlockKind.PARAGRAPH
         return None
 
-    def start_link(self, node: object) -> None:
-        href = (node.attributes.get("href") or "").strip()  # type: ignore[attr-defined]
-        text = _SPACES.sub(" ", node.text(deep=True) or "").strip()  # type: ignore[attr-defined]
+    def start_link(self, node: LexborNode) -> None:
+        href = (node.attributes.get("href") or "").strip()
+        text = _SPACES.sub(" ", node.text(deep=True) or "").strip()
         if not href or not text or href.startswith(("javascript:", "#", "mailto:")):
             return
         url = self.absolute(href)
@@ -461,30 +625,40 @@ class _Walker:
                 return url
         return url
 
-    def try_date_line(self, node: object) -> bool:
+    def try_date_line(self, node: LexborNode) -> bool:
         """The body's first line: <div><i>[author<br>]2022-08-15T01:22:34.484Z</i></div>."""
         kids = _element_children(node)  # direct children only: deep trees stay linear
-        if len(kids) != 1 or kids[0].tag != "i":  # type: ignore[attr-defined]
+        if len(kids) != 1 or kids[0].tag != "i":
             return False
         italic = kids[0]
         text = _text_of(italic, br="\n").strip()
+        if len(text) > 300:  # a date line is short; _DATE_LINE is quadratic on long text
+            return False
         match = _DATE_LINE.match(text)
         if match is None:
             return False
-        moment = parse_date(match.group("date"))
+        moment = parse_date(match.group("date"), self.dateline_zone)
         if moment is None:
             return False
         author = _SPACES.sub(" ", match.group("author") or "").strip()
-        names = list(dict.fromkeys(name.strip() for name in author.split(",") if name.strip()))
+        # DW writes a missing first name as a literal "null ".
+        names = list(
+            dict.fromkeys(
+                _ROLE_SUFFIX.sub("", _NULL_PREFIX.sub("", name.strip()))
+                for name in author.split(",")
+                if name.strip()
+            )
+        )
+        names = [name for name in names if name and name != "null"]
         self.date_line = (moment, ", ".join(names))
         return True
 
-    def try_gallery(self, node: object) -> bool:
+    def try_gallery(self, node: LexborNode) -> bool:
         """DW picture galleries: <div><img …><b>label</b>：text</div>."""
         first = _first_element(node)
         if first is None or first.tag != "img":
             return False
-        bold = next((kid for kid in _element_children(node) if kid.tag == "b"), None)  # type: ignore[attr-defined]
+        bold = next((kid for kid in _element_children(node) if kid.tag == "b"), None)
         if bold is None:
             return False
         label = _SPACES.sub(" ", _text_of(bold)).strip()
@@ -497,8 +671,11 @@ class _Walker:
         self.seen_content = True
         return True
 
-    def image(self, node: object, tag: str) -> None:
-        attrs = node.attributes  # type: ignore[attr-defined]
+    def image(self, node: LexborNode, tag: str) -> None:
+        attrs = node.attributes
+        if tag == "img" and _is_emoji(attrs):
+            self.inline.append(attrs.get("alt") or "")  # 🙏 inside a sentence stays inline
+            return
         if tag == "video":
             src = attrs.get("poster") or ""
         else:
@@ -510,7 +687,7 @@ class _Walker:
         if caption_node is not None:
             caption = _clean(_text_of(caption_node, br="\n"))
             self.consumed.add(caption_node.mem_id)
-        elif tag == "img":
+        if not caption and tag == "img":  # no caption element, or an empty one (BBC)
             caption = _clean(attrs.get("alt") or attrs.get("aria-label") or "")
         self.flush(BlockKind.PARAGRAPH)
         self.blocks.append(Block(BlockKind.IMAGE, text=caption, image_url=self.absolute(src)))
@@ -541,7 +718,7 @@ def _join_inline(pieces: list[object]) -> str:
             out.append("\n")
         else:
             # Source newlines inside HTML text are spaces; only <br> breaks a line.
-            out.append(_SPACES.sub(" ", _CJK_NEWLINE.sub("", piece)))  # type: ignore[arg-type]
+            out.append(_SPACES.sub(" ", _CJK_NEWLINE.sub("", str(piece))))
     return "".join(out)
 
 
@@ -552,15 +729,15 @@ def _clean(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _text_of(node: object, br: str = "") -> str:
+def _text_of(node: LexborNode, br: str = "") -> str:
     """Text of a subtree without script/style, with <br> as `br`."""
     out: list[str] = []
     stack = [node]
     while stack:
         current = stack.pop()
-        tag = current.tag  # type: ignore[attr-defined]
+        tag = current.tag
         if tag == "-text":
-            out.append(current.text_content or "")  # type: ignore[attr-defined]
+            out.append(current.text_content or "")
             continue
         if tag == "br":
             out.append(br)
@@ -571,17 +748,17 @@ def _text_of(node: object, br: str = "") -> str:
     return "".join(out)
 
 
-def _children(node: object) -> list[object]:
-    kids = []
-    child = node.child  # type: ignore[attr-defined]
+def _children(node: LexborNode) -> list[LexborNode]:
+    kids: list[LexborNode] = []
+    child = node.child
     while child is not None:
         kids.append(child)
         child = child.next
     return kids
 
 
-def _first_element(node: object) -> object | None:
-    child = node.child  # type: ignore[attr-defined]
+def _first_element(node: LexborNode) -> LexborNode | None:
+    child = node.child
     while child is not None:
         if child.tag == "-text" and (child.text_content or "").strip():
             return None
@@ -591,9 +768,9 @@ def _first_element(node: object) -> object | None:
     return None
 
 
-def _element_children(node: object) -> list[object]:
-    kids = []
-    child = node.child  # type: ignore[attr-defined]
+def _element_children(node: LexborNode) -> list[LexborNode]:
+    kids: list[LexborNode] = []
+    child = node.child
     while child is not None:
         if (child.tag and child.tag[0].isalpha()) or (
             child.tag == "-text" and (child.text_content or "").strip()
@@ -603,13 +780,13 @@ def _element_children(node: object) -> list[object]:
     return kids
 
 
-def _is_bold_only(node: object) -> bool:
+def _is_bold_only(node: LexborNode) -> bool:
     kids = _element_children(node)
-    return bool(kids) and all(kid.tag in ("strong", "b") for kid in kids)  # type: ignore[attr-defined]
+    return bool(kids) and all(kid.tag in ("strong", "b") for kid in kids)
 
 
-def _next_element(node: object) -> object | None:
-    sibling = node.next  # type: ignore[attr-defined]
+def _next_element(node: LexborNode) -> LexborNode | None:
+    sibling = node.next
     while sibling is not None:
         if sibling.tag == "-text":
             if (sibling.text_content or "").strip():
@@ -620,17 +797,38 @@ def _next_element(node: object) -> object | None:
     return None
 
 
-def _find_caption(image: object) -> object | None:
+def _is_emoji(attrs: dict[str, str | None]) -> bool:
+    """WordPress (CDT) writes emoji as <img class="wp-smiley" alt="🙏" src=".../emoji/...">."""
+    alt = attrs.get("alt") or ""
+    if not alt or len(alt) > 8:
+        return False
+    return "wp-smiley" in (attrs.get("class") or "") or "/images/core/emoji/" in (
+        attrs.get("src") or ""
+    )
+
+
+def _is_caption(node: LexborNode) -> bool:
+    marker = node.attributes.get("class") or ""
+    return node.tag == "figcaption" or "caption" in marker or "picinfo" in marker
+
+
+def _find_caption(image: LexborNode) -> LexborNode | None:
     """The caption an archive puts next to an image, in the shapes its outlets use."""
     following = _next_element(image)
+    parent = image.parent
+    if following is None and parent is not None and len(_element_children(parent)) == 1:
+        # <div class="wrap"><img></div><div class="picinfo">… (CNA), RFA's image-caption
+        wrapper_next = _next_element(parent)
+        if wrapper_next is not None and _is_caption(wrapper_next):
+            return wrapper_next
     if following is not None:
         kids = _element_children(following)
         if following.tag == "div" and len(kids) == 1 and kids[0].tag == "small":  # DW, VOA
             return following
-        if following.tag == "figcaption" or "caption" in (following.attributes.get("class") or ""):
+        if _is_caption(following):
             return following
     # <figure><img><figcaption> (WordPress, Reuters puts figcaption after the figure)
-    ancestor = image.parent  # type: ignore[attr-defined]
+    ancestor = image.parent
     for _ in range(5):
         if ancestor is None:
             break

@@ -50,3 +50,13 @@ def test_display_conversions() -> None:
     assert convert_for_display("双边关系", "original") == "双边关系"
     assert convert_for_display("软件", "taiwan") == "軟體"
     assert convert_for_display("头发", "hongkong") == "頭髮"
+
+
+def test_characters_shared_by_both_scripts_do_not_make_taiwanese_text_mixed() -> None:
+    from newscli.chinese import detect_script
+
+    # Traditional Taiwanese text full of 台 峰 群 里 后 干 云 (all written in Taiwan).
+    text = "台灣高峰會議，群眾在公里外聚集，皇后與干涉之說如雲，人云亦云。這個國家的選舉結果將於後天公佈。"
+    assert detect_script(text) == "traditional"
+    assert detect_script("这个国家的选举结果将于后天公布，台风来了，高峰会议。") == "simplified"
+    assert detect_script("這個國家 这个国家 這個國家 这个国家") == "mixed"

@@ -122,10 +122,20 @@ def test_front_matter_and_rfc2822_body_date() -> None:
     assert texts == ["第一段 文字&粗体", "A\nB", "前", "后"]
 
 
-def test_front_matter_date_used_when_body_has_none() -> None:
+def test_front_matter_date_equal_to_the_archive_time_is_a_crawl_time() -> None:
+    # date: 2020-10-22T03:04:05.000Z and <!--1603335845000--> are the same instant.
     text = FRONT.replace("<div><i>Wed, 21 Oct 2020 22:13:23 GMT</i></div>", "")
     article, _ = parse_article(text)
     assert article.published_at == datetime(2020, 10, 22, 3, 4, 5, tzinfo=timezone.utc)
+    assert article.published_source is DateSource.ARCHIVED
+
+
+def test_front_matter_date_used_when_body_has_none() -> None:
+    text = FRONT.replace("<div><i>Wed, 21 Oct 2020 22:13:23 GMT</i></div>", "").replace(
+        "date: 2020-10-22T03:04:05.000Z", "date: 2020-10-21 18:00:00 +0800"
+    )
+    article, _ = parse_article(text)
+    assert article.published_at == datetime(2020, 10, 21, 10, 0, tzinfo=timezone.utc)
     assert article.published_source is DateSource.FRONT_MATTER
 
 
@@ -198,3 +208,52 @@ def test_figure_caption_and_bold_lead_paragraph() -> None:
     assert article.blocks[0].image_url == "https://zh.bitterwinter.org/i.jpg"
     assert kinds[1][0] is BlockKind.PARAGRAPH
     assert kinds[2] == (BlockKind.HEADING, "小标题")
+
+
+HEADERLESS = """---
+layout: post
+title: "Hong Kong &amp; the law"
+date: 2020-10-20 08:30:00 +0800
+author: 一朵后浪
+from: https://example.org/hk-law
+tags: [ 一朵后浪 ]
+categories: [ 一朵后浪 ]
+---
+<div><p>浪</p><h1>Hong Kong & the law</h1>
+<p>第一段。</p><p>第二段。</p>
+<h3>Related</h3><ul><li><a href="https://example.org/1">另一篇</a></li>
+<li><a href="https://example.org/2">再一篇</a></li></ul></div>
+"""
+
+
+def test_headerless_layout_is_normal() -> None:
+    """Front matter straight followed by HTML (no <!--epoch-->, [title](url), ------)."""
+    article, problems = parse_article(HEADERLESS, path="x.md")
+    assert problems == []
+    assert article.title == "Hong Kong & the law"
+    assert article.outlet == "一朵后浪"
+    assert article.url == "https://example.org/hk-law"
+    assert article.published_at == datetime(2020, 10, 20, 0, 30, tzinfo=timezone.utc)
+    assert article.published_source is DateSource.FRONT_MATTER
+    assert article.archived_at is None
+    # The one-character logo, the repeated title and "Related" + headlines are gone.
+    assert article.body_text == "第一段。\n\n第二段。"
+
+
+def test_headerless_keeps_a_related_section_that_is_text() -> None:
+    text = HEADERLESS.replace(
+        '<ul><li><a href="https://example.org/1">另一篇</a></li>\n<li><a href="https://example.org/2">再一篇</a></li></ul>',
+        "<p>" + "这是正文的一部分，并非标题列表。" * 10 + "</p>",
+    )
+    article, _ = parse_article(text)
+    assert "Related" in article.body_text
+
+
+def test_headerless_layout_loads_without_problems(tmp_path: object) -> None:
+    from pathlib import Path
+
+    root = Path(str(tmp_path))
+    (root / "2020-10-20-hk.md").write_text(HEADERLESS, encoding="utf-8")
+    loaded = load_articles(load_corpus(root))
+    assert loaded.problems == []
+    assert [a.title for a in loaded.articles] == ["Hong Kong & the law"]

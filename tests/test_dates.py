@@ -1,0 +1,168 @@
+"""Date rules (newscli.dates): one parser for every Python version, the outlets' datelines,
+and which source a publication time comes from."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from newscli.article import Article, DateSource
+from newscli.dates import cna_dateline_day, epoch_dateline_day, parse_date, rfi_dateline
+from newscli.parse import parse_article
+
+UTC = timezone.utc
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Jekyll's form, and forms that datetime.fromisoformat refuses on 3.10 only.
+        ("2016-05-29 14:31:00 +0800", datetime(2016, 5, 29, 6, 31, tzinfo=UTC)),
+        ("2020-08-05T11:55:03.12Z", datetime(2020, 8, 5, 11, 55, 3, 120000, tzinfo=UTC)),
+        ("2020-08-05T11:55:03.000Z", datetime(2020, 8, 5, 11, 55, 3, tzinfo=UTC)),
+        ("2020-08-05T12:00:00+0800", datetime(2020, 8, 5, 4, 0, tzinfo=UTC)),
+        ("20201102T144703Z", datetime(2020, 11, 2, 14, 47, 3, tzinfo=UTC)),
+        ("2020-08-05T12:00:00-05:00", datetime(2020, 8, 5, 17, 0, tzinfo=UTC)),
+        ("2020-08-05", datetime(2020, 8, 5, tzinfo=UTC)),
+        ("2020-08-05 12:00", datetime(2020, 8, 5, 12, 0, tzinfo=UTC)),
+        ("Wed, 21 Oct 2020 22:13:23 GMT", datetime(2020, 10, 21, 22, 13, 23, tzinfo=UTC)),
+        ("21 Oct 2020 22:13 +0100", datetime(2020, 10, 21, 21, 13, tzinfo=UTC)),
+    ],
+)
+def test_parse_date_forms(text: str, expected: datetime) -> None:
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["", "yesterday", "2020-02-30", "2020-08-05T25:00", "0001-01-01", "2020-0805"]
+)
+def test_parse_date_refuses(text: str) -> None:
+    assert parse_date(text) is None
+
+
+def test_naive_time_takes_the_outlets_zone() -> None:
+    beijing = timezone(timedelta(hours=8))
+    assert parse_date("2020-12-19 18:35:10", beijing) == datetime(
+        2020, 12, 19, 10, 35, 10, tzinfo=UTC
+    )
+
+
+def test_huge_digit_runs_are_refused_quickly() -> None:
+    started = time.perf_counter()
+    for text in ("9" * 5000, "2020" + "1" * 100_000, "2020-08-05T" + "1" * 100_000 + "Z"):
+        assert parse_date(text) is None
+    assert time.perf_counter() - started < 0.5
+
+
+def test_rfi_dateline_is_paris_time_with_summer_and_winter() -> None:
+    assert rfi_dateline("05/08/2020 - 12:02") == datetime(2020, 8, 5, 10, 2, tzinfo=UTC)  # CEST
+    assert rfi_dateline("05/01/2020 - 12:02") == datetime(2020, 1, 5, 11, 2, tzinfo=UTC)  # CET
+    assert rfi_dateline("31/02/2020 - 12:02") is None
+    assert rfi_dateline("05/08/2020 - 12:02 extra") is None
+
+
+def test_datelines_give_the_day() -> None:
+    assert epoch_dateline_day("【大纪元2020年10月20日讯】（大纪元记者李辰报导）") == date(
+        2020, 10, 20
+    )
+    near = datetime(2020, 11, 1, 2, 0, tzinfo=UTC)  # 1 Nov in Taipei
+    assert cna_dateline_day("（中央社記者江今葉華盛頓31日專電）美國", near) == date(2020, 10, 31)
+    assert cna_dateline_day("（中央社台北1日電）", near) == date(2020, 11, 1)
+    assert cna_dateline_day("沒有電頭", near) is None
+
+
+HEAD = """---
+title: "t"
+date: {date}
+author: {outlet}
+from: https://example.org/a
+---
+<!--1603152000000-->
+[t](https://example.org/a)
+------
+"""  # archived at 2020-10-20T00:00:00Z
+
+
+def _article(outlet: str, body: str, fm_date: str = "2020-10-20T00:00:00.000Z") -> Article:
+    article, problems = parse_article(HEAD.format(date=fm_date, outlet=outlet) + body)
+    assert problems == []
+    return article
+
+
+def test_front_matter_date_equal_to_archive_time_is_archived() -> None:
+    article = _article("联合早报", "<p>正文。</p>")
+    assert article.published_source is DateSource.ARCHIVED
+    other = _article("联合早报", "<p>正文。</p>", fm_date="2020-10-19 20:00:00 +0800")
+    assert other.published_source is DateSource.FRONT_MATTER
+    assert other.published_at == datetime(2020, 10, 19, 12, 0, tzinfo=UTC)
+
+
+def test_nyt_date_line_is_beijing_time() -> None:
+    article = _article("纽约时报", "<div><i>储百亮<br>2020-10-19 18:35:10</i></div><p>正文。</p>")
+    assert article.published_source is DateSource.BODY
+    assert article.published_at == datetime(2020, 10, 19, 10, 35, 10, tzinfo=UTC)
+    assert article.author == "储百亮"
+
+
+@pytest.mark.parametrize(
+    ("line", "author"),
+    [
+        ("达扬（摘编）", "达扬"),
+        ("采访记者： William Yang", "William Yang"),
+        ("洪沙 （综合报道）", "洪沙"),
+    ],
+)
+def test_dw_roles_around_the_name(line: str, author: str) -> None:
+    body = f"<div><i>{line}<br>2020-10-19T08:00:00.000Z</i></div><p>正文。</p>"
+    assert _article("德国之声", body).author == author
+
+
+def test_dw_null_author_prefix() -> None:
+    article = _article(
+        "德国之声", "<div><i>null 张慈<br>2020-10-19T08:00:00.000Z</i></div><p>正文。</p>"
+    )
+    assert article.author == "张慈"
+
+
+def test_rfi_body_line_is_the_publication_time() -> None:
+    article = _article("法广", "<div><div>19/10/2020 - 23:30</div><p>正文。</p></div>")
+    assert article.published_source is DateSource.BODY
+    assert article.published_at == datetime(2020, 10, 19, 21, 30, tzinfo=UTC)
+    assert article.body_text == "正文。"
+
+
+def test_epoch_dateline_wins_when_it_disagrees() -> None:
+    body = "<p>【大纪元2020年10月17日讯】（大纪元记者萧律生、骆亚采访报导）正文。</p>"
+    article = _article("大纪元", body)
+    assert article.published_source is DateSource.BODY_DATELINE
+    assert article.published_at == datetime(2020, 10, 16, 16, 0, tzinfo=UTC)  # 17th, Beijing
+    assert article.author == "萧律生, 骆亚"
+    same_day = _article("大纪元", body.replace("17日", "20日"))
+    assert same_day.published_source is DateSource.ARCHIVED
+
+
+def test_cna_dateline_refines_the_day() -> None:
+    # Crawled 2020-10-20 08:00 Taipei; "（…19日電）" says the 19th.
+    article = _article("(臺)中央社CNA", "<p>（中央社記者張謙香港19日電）正文。</p>")
+    assert article.published_source is DateSource.BODY_DATELINE
+    assert article.published_at == datetime(2020, 10, 18, 16, 0, tzinfo=UTC)
+    assert article.author == "張謙"
+    same = _article("(臺)中央社CNA", "<p>（中央社記者張謙香港20日電）正文。</p>")
+    assert same.published_source is DateSource.ARCHIVED
+
+
+def test_a_stamp_of_5000_digits_is_one_problem() -> None:
+    text = "<!--" + "9" * 5000 + "-->\n[t](https://example.org/a)\n------\n<p>x</p>"
+    article, problems = parse_article(text, path="x.md")
+    assert article.archived_at is None
+    assert [p.kind for p in problems] == ["layout"]
+
+
+def test_a_huge_italic_first_line_is_not_a_slow_date_line() -> None:
+    body = "<div><i>" + ("作者\n" * 20000) + "</i></div><p>正文。</p>"
+    started = time.perf_counter()
+    article = _article("德国之声", body)
+    assert time.perf_counter() - started < 2
+    assert article.published_source is DateSource.ARCHIVED
