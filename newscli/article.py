@@ -73,6 +73,15 @@ class DateSource(str, Enum):
     NONE = "none"
 
 
+class Script(str, Enum):
+    """The script an article is written in (see chinese.detect_script)."""
+
+    TRADITIONAL = "traditional"
+    SIMPLIFIED = "simplified"
+    MIXED = "mixed"
+    OTHER = "other"  # too little Chinese to tell
+
+
 @dataclass
 class Article:
     id: str

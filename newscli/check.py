@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from newscli.article import Problem
-from newscli.corpus import Corpus, load
+from newscli.corpus import Corpus
 from newscli.index import FileFacts, Index
+from newscli.load import load
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
@@ -14,15 +14,20 @@ import typer
 from typer.core import TyperGroup
 
 from newscli import __version__
+from newscli.archive import HitSort, ListSort
+from newscli.article import Script as ScriptName
+from newscli.search import Scope
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from typer._click.core import Command as ClickCommand  # typer >= 0.26 vendors click
     from typer._click.core import Context as ClickContext
 
-    from newscli.article import Problem
+    from newscli.archive import Archive
+    from newscli.article import Article, Problem
     from newscli.filters import Filters
-    from newscli.search import ArticleHits
-    from newscli.store import Store
+    from newscli.search import ArticleHits, Query
 
 EXIT_OK, EXIT_NO_MATCH, EXIT_ERROR = 0, 1, 2
 
@@ -247,30 +252,18 @@ def _err(message: str) -> None:
     print(f"newscli: {safe_line(message)}", file=sys.stderr)
 
 
-def _warn_each(problems: list[Problem]) -> None:
+def _warn_each(problems: Sequence[Problem]) -> None:
     for problem in problems:
         _err(f"warning: {problem}")
 
 
-def _tell_problems(store: Store, filters: Filters | None) -> None:
+def _tell_problems(archive: Archive, filters: Filters | None) -> None:
     """A problem is news once: new ones one line each, then at most one summary line."""
-    import sqlite3
-
-    from newscli.index import ProblemNews
-
-    if store.index is None:
-        store.summaries()  # reads every file now, so that its problems come before results
-        news = ProblemNews.unremembered(store.problems)
-    else:
-        keep = filters.matches if filters is not None and filters.active else None
-        news = store.index.problem_news(keep)
+    news = archive.problem_news(filters)
     _warn_each(news.new)
     if news.summary:
         _err(f"warning: {news.summary}")
-    if store.index is not None:
-        # Not remembered when the cache is too busy: then they are told again next time.
-        with suppress(sqlite3.Error):
-            store.index.mark_told(news)
+    archive.mark_told(news)
 
 
 def _open_corpus(corpus: str | None):  # type: ignore[no-untyped-def]
@@ -298,26 +291,42 @@ QuietOption = Annotated[
 ]
 
 
+def _open_archive(corpus: str | None, no_index: bool) -> Archive:
+    """The archive, not yet scanned: enough for finding articles by name."""
+    from newscli.archive import Archive
+    from newscli.corpus import CorpusError
+
+    try:
+        return Archive(corpus, use_index=not no_index)
+    except CorpusError as error:
+        _fail(str(error))
+
+
 @contextmanager
-def _store(
+def _archive(
     corpus: str | None, no_index: bool, filters: Filters | None = None, quiet: bool = False
-) -> Iterator[Store]:
+) -> Iterator[Archive]:
     """The articles of the corpus (through the index unless told not to); before any
     result, the warnings: what is wrong with the index, and the problems that are news
     among the files that `filters` keep."""
-    from newscli.store import open_store
+    from newscli.corpus import CorpusError
 
-    opened = _open_corpus(corpus)
+    archive = _open_archive(corpus, no_index)
     with _progress() as progress:
-        store = open_store(opened, use_index=not no_index, progress=progress)
+        archive.progress = progress
+        try:
+            archive.open()
+        except CorpusError as error:
+            _fail(str(error))
+        archive.progress = None
     try:
         if not quiet:
-            for warning in store.warnings:
+            for warning in archive.warnings:
                 _err(f"warning: {warning}")
-            _tell_problems(store, filters)
-        yield store
+            _tell_problems(archive, filters)
+        yield archive
     finally:
-        store.close()
+        archive.close()
 
 
 @contextmanager
@@ -332,20 +341,15 @@ def _progress() -> Iterator[Callable[[int, int], None] | None]:
         yield callback
 
 
-def _find_article(corpus: str | None, name: str, quiet: bool = False):  # type: ignore[no-untyped-def]
+def _articles_by_name(archive: Archive, names: list[str], quiet: bool = False) -> Iterator[Article]:
+    """The named articles, one at a time; a name that finds nothing ends the command."""
+    from newscli.archive import NotAnArticle
     from newscli.article import short_id
-    from newscli.corpus import ArticleNotFound, CorpusError, load, resolve_root, source_for_path
+    from newscli.locate import ArticleNotFound
     from newscli.textsafe import display_path
 
     try:
-        root = resolve_root(corpus)
-        source = source_for_path(root, name)  # a path needs neither index nor scan
-        if source is None:
-            from newscli.store import locate
-
-            source = locate(root, name)
-    except CorpusError as error:
-        _fail(str(error))
+        found = archive.get_many(names)
     except ArticleNotFound as error:
         lines = [str(error)]
         for candidate in error.candidates[:10]:
@@ -355,28 +359,16 @@ def _find_article(corpus: str | None, name: str, quiet: bool = False):  # type: 
         if not error.candidates:
             lines.append("  (run 'newscli list' to see the articles and their ids)")
         _fail("\n".join(lines))
-    result = load(source)
-    if not quiet:
-        _warn_each(result.problems)
-    if result.article is None:
-        reason = "; ".join(p.reason for p in result.problems) or "not an article"
-        _fail(f"{display_path(source.path)}: {reason}")
-    return result.article
-
-
-class ScriptName(str, Enum):
-    traditional = "traditional"
-    simplified = "simplified"
-    mixed = "mixed"
-    other = "other"
-
-
-class ListSort(str, Enum):
-    published = "published"
-    archived = "archived"
-    title = "title"
-    outlet = "outlet"
-    size = "size"
+    try:
+        for article in found:
+            if not quiet:
+                _warn_each(archive.problems)
+            archive.problems.clear()
+            yield article
+    except NotAnArticle as error:
+        if not quiet:
+            _warn_each(archive.problems)
+        _fail(f"{display_path(error.path)}: {'; '.join(p.reason for p in error.problems)}")
 
 
 class RowFormat(str, Enum):
@@ -435,17 +427,11 @@ def _filters(
     script: list[ScriptName] | None,
     tag: list[str] | None,
 ) -> Filters:
-    from newscli.filters import Filters, parse_day
+    from newscli.filters import FilterError, Filters
 
     try:
-        return Filters(
-            since=parse_day(since) if since else None,
-            until=parse_day(until, end=True) if until else None,
-            outlets=tuple(outlet or ()),
-            scripts=tuple(item.value for item in script or ()),
-            tags=tuple(tag or ()),
-        )
-    except ValueError as error:
+        return Filters.parse(since, until, outlet or (), script or (), tag or ())
+    except FilterError as error:
         _fail(str(error))
 
 
@@ -463,7 +449,7 @@ def list_command(
             metavar="FIELD",
             help="Order by published, archived, title, outlet or size.",
         ),
-    ] = ListSort.published,
+    ] = ListSort.PUBLISHED,
     reverse: Annotated[bool, typer.Option("--reverse", help="Reverse the order.")] = False,
     columns: Annotated[
         Optional[str],  # noqa: UP045
@@ -501,7 +487,6 @@ def list_command(
     \b
     Example: newscli list --corpus ~/waimei --outlet 德國之聲 --since 2020-08 --limit 20
     """
-    from newscli.corpus import sort_articles
     from newscli.rows import parse_columns
 
     try:
@@ -509,17 +494,30 @@ def list_command(
     except ValueError as error:
         _fail(str(error))
     filters = _filters(since, until, outlet, script, tag)
-    plain = sort is ListSort.published and not reverse and not filters.active
-    with _store(corpus, no_index, filters, quiet) as store:
-        if plain:
-            articles = store.summaries(limit)
-        else:
-            articles = sort_articles(filters.apply(store.summaries()), sort.value, reverse)[:limit]
-        if not articles and not store.problems and not filters.active:
-            _err(f"no articles in {store.corpus.root}")
+    with _archive(corpus, no_index, filters, quiet) as archive:
+        articles = list(archive.list(filters, sort, reverse, limit))
+        if not articles and not archive.problems and not filters.active:
+            _err(f"no articles in {archive.root}")
         elif not articles and filters.active:
             _err("no article matches the filters")
     _print_rows(articles, chosen, row_format)
+
+
+# Between articles when show writes several to a pipe.
+ARTICLE_SEPARATOR = "\n" + "=" * 72 + "\n\n"
+
+
+def _names(given: list[str]) -> list[str]:
+    """ARTICLE arguments, with - replaced by the names on stdin (one per line)."""
+    names: list[str] = []
+    for name in given:
+        if name == "-":
+            names.extend(line.strip() for line in sys.stdin.read().split("\n") if line.strip())
+        else:
+            names.append(name)
+    if not names:
+        _fail("no ARTICLE given (stdin was empty)")
+    return names
 
 
 def _print_rows(articles: list, columns: tuple[str, ...], row_format: RowFormat | None) -> None:  # type: ignore[type-arg]
@@ -538,11 +536,13 @@ def _print_rows(articles: list, columns: tuple[str, ...], row_format: RowFormat 
 
 @app.command()
 def show(
-    article: Annotated[
-        str,
+    articles: Annotated[
+        list[str],
         typer.Argument(
-            metavar="ARTICLE",
-            help="Path, file name stem, id, or a unique prefix.",
+            metavar="ARTICLE...",
+            help="Paths, file name stems, ids, or unique prefixes; - reads them from stdin, "
+            "one per line.",
+            show_default=False,
             autocompletion=_complete_article,
         ),
     ],
@@ -563,21 +563,36 @@ def show(
     color: ColorOption = None,
     quiet: QuietOption = False,
 ) -> None:
-    """Read one article: title, outlet, dates, url, then the body.
+    """Read articles: title, outlet, dates, url, then the body.
+
+    Piped, several articles are separated by a line of '=' characters.
 
     \b
     Example: newscli show 000 --script simplified
+    Example: newscli search -l 雙邊關係 | newscli show -
     """
     from newscli.export import to_txt
 
-    found = _find_article(corpus, article, quiet)
+    archive = _open_archive(corpus, no_index=False)
+    found = _articles_by_name(archive, _names(articles), quiet)
     if not _stdout_is_terminal():
-        sys.stdout.write(to_txt(found, script.value))
+        for number, article in enumerate(found):
+            if number:
+                sys.stdout.write(ARTICLE_SEPARATOR)
+            sys.stdout.write(to_txt(article, script.value))
         return
     console = _console()
+    from rich.console import Group, RenderableType
+    from rich.rule import Rule
+
     from newscli.render import article_view  # rich: only for a terminal
 
-    view = article_view(found, script.value)
+    views: list[RenderableType] = []
+    for article in found:
+        if views:
+            views.append(Rule())
+        views.append(article_view(article, script.value))
+    view = Group(*views)
     if pager and len(console.render_lines(view, pad=False)) > console.height:
         from newscli.render import CommandPager
 
@@ -585,17 +600,6 @@ def show(
             console.print(view, crop=False)  # a url longer than a line stays whole
     else:
         console.print(view, crop=False)
-
-
-class Scope(str, Enum):
-    all = "all"
-    title = "title"
-    body = "body"
-
-
-class HitSort(str, Enum):
-    published = "published"
-    hits = "hits"
 
 
 @app.command()
@@ -634,7 +638,7 @@ def search(
     scope: Annotated[
         Scope,
         typer.Option("--in", metavar="PART", help="Search the title, the body, or all."),
-    ] = Scope.all,
+    ] = Scope.ALL,
     count: Annotated[bool, typer.Option("--count", "-c", help="Print hits per article.")] = False,
     files_with_matches: Annotated[
         bool, typer.Option("--files-with-matches", "-l", help="Print only article ids.")
@@ -680,7 +684,7 @@ def search(
         typer.Option(
             "--sort", metavar="ORDER", help="published (newest first) or hits (most first)."
         ),
-    ] = HitSort.published,
+    ] = HitSort.PUBLISHED,
     max_results: Annotated[
         Optional[int],  # noqa: UP045
         typer.Option("--max-results", min=1, metavar="N", help="At most N articles."),
@@ -719,64 +723,71 @@ def search(
             tuple(Matcher(t, regex=regex, ignore_case=ignore_case) for t in texts),
             all_terms=all_terms,
             exclude=tuple(Matcher(t, regex=regex, ignore_case=ignore_case) for t in exclude or []),
-            scope=scope.value,
+            scope=scope,
             max_hits=max_count,
             word=word,
         )
     except QueryError as error:
         _fail(str(error))
-    with _store(corpus, no_index, filters, quiet) as store:
-        if quiet or files_without_match:
-            matched = {article_id for article_id, _ in store.search_ids(built, filters)}
+    with _archive(corpus, no_index, filters, quiet) as archive:
+        if quiet and not files_without_match:  # only the exit status: the first match will do
+            found = any(True for _ in archive.search_ids(built, filters, limit=1))
+        elif files_without_match:
+            matched = {article_id for article_id, _ in archive.search_ids(built, filters)}
             found = bool(matched)
-            if files_without_match and not quiet:
-                kept = filters.apply(store.summaries())
-                unmatched = [a.id for a in kept if a.id not in matched][:max_results]
+            if not quiet:
+                kept = archive.list(filters)
+                unmatched = [s.id for s in kept if s.id not in matched][:max_results]
                 for article_id in unmatched:
                     print(short_id(article_id))
                 found = bool(unmatched)  # as grep -L: success when an article is listed
-        elif files_with_matches and not as_json and sort is HitSort.published:
-            ids = [article_id for article_id, _ in store.search_ids(built, filters)][:max_results]
-            for article_id in ids:
+        elif files_with_matches and not as_json:
+            found = False
+            for article_id, _ in archive.search_ids(built, filters, sort, max_results):
                 print(short_id(article_id))
-            found = bool(ids)
-        elif (count or files_with_matches) and not as_json:
-            counted = store.search_counts(built, filters)
-            if sort is HitSort.hits:
-                counted.sort(key=lambda pair: -pair[1])
-            counted = counted[:max_results]
-            _print_counts(counted, ids_only=files_with_matches)
+                found = True
+        elif count and not as_json:
+            counted = list(archive.search_counts(built, filters, sort, max_results))
+            _print_counts(counted, ids_only=False)
             found = bool(counted)
-        else:
-            outcome = store.search(built, filters)
-            results = outcome.results
-            if sort is HitSort.hits:
-                results.sort(key=lambda result: -len(result.hits))
-            results = results[:max_results]
-            if as_json:
-                from newscli.render import search_json_lines
+        elif as_json:
+            from newscli.render import search_json_lines
 
-                elapsed = time.perf_counter() - started
-                for line in search_json_lines(results, context, outcome.searched, elapsed):
-                    print(line)
-            elif only_matching:
-                _print_only_matching(results)
-            else:
-                _print_hits(results, context)
+            results = list(archive.search(built, filters, sort, max_results))
+            elapsed = time.perf_counter() - started
+            searched = archive.count(filters)
+            for line in search_json_lines(results, context, searched, elapsed):
+                print(line)
             found = bool(results)
+        else:
+            printed = 0
+
+            def counting(results: Iterable[ArticleHits]) -> Iterator[ArticleHits]:
+                nonlocal printed
+                for result in results:
+                    printed += 1
+                    yield result
+
+            # One article at a time: snippets are made only for what is printed.
+            streamed = counting(archive.search(built, filters, sort, max_results))
+            if only_matching:
+                _print_only_matching(streamed)
+            else:
+                _print_hits(streamed, context)
+            found = printed > 0
         if not found:
-            _say_if_filtered_out(store, filters)
+            _say_if_filtered_out(archive, filters)
     if not found:
         raise typer.Exit(EXIT_NO_MATCH)
 
 
-def _say_if_filtered_out(store: Store, filters: Filters) -> None:
+def _say_if_filtered_out(archive: Archive, filters: Filters) -> None:
     """Nothing found because the filters keep no article at all: say so (stderr)."""
-    if filters.active and not filters.apply(store.summaries()):
+    if filters.active and next(archive.list(filters, limit=1), None) is None:
         _err("no article matches the filters")
 
 
-def _print_only_matching(results: list[ArticleHits]) -> None:
+def _print_only_matching(results: Iterable[ArticleHits]) -> None:
     """grep -o: each hit's text as written, one per line, after its article's id."""
     from newscli.article import short_id
     from newscli.textsafe import safe_line
@@ -798,7 +809,7 @@ def _print_counts(counted: list, *, ids_only: bool) -> None:  # type: ignore[typ
             print(f"{short_id(article.id)}\t{hits}\t{safe_line(article.title)}")
 
 
-def _print_hits(results: list[ArticleHits], context: int) -> None:
+def _print_hits(results: Iterable[ArticleHits], context: int) -> None:
     from newscli.render import search_result_lines, search_result_view
 
     if _stdout_is_terminal() or _COLOR["mode"] == "always":  # `| less -R` shows highlights
@@ -875,8 +886,16 @@ def convert(
         Optional[list[str]],  # noqa: UP045
         typer.Argument(
             metavar="[ARTICLE]...",
-            help="Paths, file name stems, ids, or unique prefixes.",
+            help="Paths, file name stems, ids, or unique prefixes; - reads them from stdin.",
             autocompletion=_complete_article,
+        ),
+    ] = None,
+    queries: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--query",
+            metavar="TEXT",
+            help="Every article where this text occurs, in either script (repeatable: any).",
         ),
     ] = None,
     to: Annotated[
@@ -938,71 +957,64 @@ def convert(
     Example: newscli convert 000 --to md -o article.md
     Example: newscli convert --all --outlet 德国之声 --to jsonl -o dw.jsonl --corpus ~/waimei
     """
-    from newscli.export import RENDERERS
+    from newscli.archive import ExportError
+    from newscli.output import OutputError
 
     names = list(articles or [])
-    if export_all and names:
-        _fail("give ARTICLEs or --all, not both")
-    if not export_all and not names:
-        _fail("give at least one ARTICLE, or --all")
+    if sum((export_all, bool(names), bool(queries))) != 1:
+        _fail("give ARTICLEs, --query TEXT or --all (one of them)")
     filters = _filters(since, until, outlet, source_script, tag)
-    if export_all:
-        selected = _all_articles(corpus, no_index, filters, quiet)
-        if not selected and filters.active:
-            _err("no article matches the filters")
-    else:
-        selected = filters.apply([_find_article(corpus, name, quiet) for name in names])
-    render = RENDERERS[to.value]
-    if out_dir is not None:
-        _export_to_folder(selected, out_dir, to.value, script.value, force)
-        return
-    if len(selected) != 1 and to is not ExportFormat.jsonl:
-        _fail("several articles need --out-dir DIR, or --to jsonl")
-    text = "".join(render(article, script.value) for article in selected)
-    if output is None or output == "-":
-        sys.stdout.write(text)
-        return
-    from newscli.output import OutputError, write_text
-
-    try:
-        write_text(output, text, force=force)
-    except OutputError as error:
-        _fail(str(error))
-
-
-def _all_articles(corpus: str | None, no_index: bool, filters: Filters, quiet: bool) -> list:  # type: ignore[type-arg]
-    with _store(corpus, no_index, filters, quiet) as store:
-        return store.full_articles(filters)
-
-
-def _export_to_folder(selected: list, folder: str, form: str, script: str, force: bool) -> None:  # type: ignore[type-arg]
-    from pathlib import Path
-
-    from newscli.article import short_id
-    from newscli.export import RENDERERS
-    from newscli.output import OutputError, export_name, write_text
-
-    target = Path(folder).expanduser()
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        _fail(f"{target}: cannot create the folder: {error.strerror or error}")
-    extension = "json" if form == "jsonl" else form
-    prefixes = [short_id(article.id) for article in selected]
-    skipped = written = 0
-    for article in selected:
-        full = prefixes.count(short_id(article.id)) > 1  # two ids sharing ten digits
-        path = target / export_name(article, extension, full_id=full)
-        render = RENDERERS["json" if form == "jsonl" else form]
+    with _archive_for_export(corpus, no_index, names, filters, quiet) as archive:
+        if export_all:
+            selected = archive.articles(filters)
+        elif queries:
+            selected = (found.article for found in archive.search(_query(queries), filters))
+        else:
+            selected = filters.select(_articles_by_name(archive, _names(names), quiet))
         try:
-            write_text(path, render(article, script), force=force)
-            written += 1
-        except OutputError as error:
-            _err(f"warning: {error}")
-            skipped += 1
-    print(f"{written} written to {target}" + (f", {skipped} skipped" if skipped else ""))
+            report = archive.export(
+                selected, to.value, script.value, output, folder=out_dir, force=force
+            )
+        except (ExportError, OutputError) as error:
+            _fail(str(error))
+    if not report.written and export_all and filters.active:
+        _err("no article matches the filters")
+    if out_dir is None:
+        return
+    for line in report.skipped:
+        _err(f"warning: {line}")
+    skipped = len(report.skipped)
+    print(
+        f"{report.written} written to {os.path.expanduser(out_dir)}"
+        + (f", {skipped} skipped" if skipped else "")
+    )
     if skipped:
         raise typer.Exit(EXIT_NO_MATCH)
+
+
+@contextmanager
+def _archive_for_export(
+    corpus: str | None, no_index: bool, names: list[str], filters: Filters, quiet: bool
+) -> Iterator[Archive]:
+    """Articles by name need no scan or refresh; --all and --query do."""
+    if not names:
+        with _archive(corpus, no_index, filters, quiet) as archive:
+            yield archive
+        return
+    archive = _open_archive(corpus, no_index)
+    try:
+        yield archive
+    finally:
+        archive.close()
+
+
+def _query(texts: list[str]) -> Query:
+    from newscli.search import Matcher, Query, QueryError
+
+    try:
+        return Query(tuple(Matcher(text) for text in texts))
+    except QueryError as error:
+        _fail(str(error))
 
 
 @app.command()
@@ -1027,8 +1039,8 @@ def stats(
     from newscli.stats import compute
 
     filters = _filters(since, until, outlet, script, tag)
-    with _store(corpus, no_index, filters, quiet) as store:
-        computed = compute(filters.apply(store.summaries()))
+    with _archive(corpus, no_index, filters, quiet) as archive:
+        computed = compute(list(archive.list(filters)))
     if filters.active and not computed.articles:
         _err("no article matches the filters")
     if as_json:
@@ -1061,20 +1073,19 @@ def check(
     from newscli.export import dumps
     from newscli.render import check_lines
 
-    opened = _open_corpus(corpus)
     if no_index:
-        report = check_corpus(opened)
+        report = check_corpus(_open_corpus(corpus))
     else:
-        from newscli.store import open_store
-
+        archive = _open_archive(corpus, no_index=False)
         with _progress() as progress:
-            store = open_store(opened, progress=progress)
-        for warning in store.warnings:
+            archive.progress = progress
+            archive.open()
+        for warning in archive.warnings:
             _err(f"warning: {warning}")
-        report = check_corpus(opened, store.index)
-        if store.index is not None:
-            store.index.mark_all_told()  # every problem is listed below
-        store.close()
+        report = check_corpus(archive.corpus, archive.index)
+        if archive.index is not None:
+            archive.index.mark_all_told()  # every problem is listed below
+        archive.close()
     if as_json:
         print(dumps(report.to_dict(), indent=2))
     else:

@@ -7,18 +7,14 @@ import hashlib
 import os
 import sys
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import NamedTuple
 
-from newscli.article import Article, Problem
+from newscli.article import Problem
 
 ENV_CORPUS = "NEWSCLI_CORPUS"
 ARTICLE_SUFFIXES = frozenset({".md", ".txt", ".markdown", ".html", ".htm"})
-# Bigger than any real article by far; a larger file is read but flagged.
-LARGE_FILE_BYTES = 64 * 1024 * 1024
 # How far into a file to look for the article layout before calling it "not an article".
 SNIFF_BYTES = 4096
 
@@ -337,67 +333,8 @@ def looks_like_article(text: str) -> bool:
     return "\n------" in head or "\r------" in head
 
 
-@dataclass
-class LoadResult:
-    source: SourceFile
-    article: Article | None
-    problems: list[Problem]
-    ignored: bool = False  # readable, but not an article (a README, notes…)
-
-
-def load(source: SourceFile) -> LoadResult:
-    """Read, decode and parse one file. Never raises for anything the file contains."""
-
-    data = read_bytes(source)
-    if isinstance(data, Problem):
-        return LoadResult(source, None, [data])
-    return load_bytes(source, data)
-
-
-def load_bytes(source: SourceFile, data: bytes) -> LoadResult:
-    """Decode and parse a file's bytes (pure: what load() does after reading)."""
-    from newscli.chinese import detect_script
-    from newscli.parse import parse_article
-
-    if not data:
-        return LoadResult(source, None, [Problem(source.path, "empty file (0 bytes)", "empty")])
-    if b"\x00" in data and not data.startswith(
-        (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
-    ):
-        return LoadResult(
-            source, None, [Problem(source.path, "binary file (contains NUL bytes)", "binary")]
-        )
-    decoded = decode(data, source.path)
-    problems = list(decoded.problems)
-    if not looks_like_article(decoded.text):
-        return LoadResult(source, None, problems, ignored=True)
-    article, parse_problems = parse_article(
-        decoded.text, path=source.path, article_id=source.id, encoding=decoded.encoding
-    )
-    article.size_bytes = len(data)
-    article.script = detect_script(article.text)
-    problems.extend(parse_problems)
-    if not article.blocks and not article.title:
-        # Nothing a reader could use: a problem, not an article. (An article with a title
-        # and no body is kept; `newscli check` lists those.)
-        encoding_problems = [p for p in problems if p.kind == "encoding"]
-        problems = [*encoding_problems, Problem(source.path, "no title and no body", "layout")]
-        return LoadResult(source, None, _one_problem(problems))
-    if len(data) > LARGE_FILE_BYTES:
-        problems.append(Problem(source.path, f"very large file ({len(data):,} bytes)", "large"))
-    return LoadResult(source, article, _one_problem(problems))
-
-
-def _one_problem(problems: list[Problem]) -> list[Problem]:
-    """A file is reported once: its reasons on one line, under the first one's kind."""
-    if len(problems) <= 1:
-        return problems
-    reasons = "; ".join(dict.fromkeys(problem.reason for problem in problems))
-    return [Problem(problems[0].path, reasons, problems[0].kind)]
-
-
 class Corpus:
-    """A folder of articles. `from newscli import load_corpus` is the scripting entry point."""
+    """The article files of a folder, as found by the last scan (newscli.load reads them)."""
 
     def __init__(
         self,
@@ -437,113 +374,8 @@ class Corpus:
     def __len__(self) -> int:
         return len(self.stats)
 
-    def load_all(self) -> Iterator[LoadResult]:
-        for source in self.files:
-            yield load(source)
-
-    def articles(self) -> Iterator[Article]:
-        for result in self.load_all():
-            if result.article is not None:
-                yield result.article
-
 
 def load_corpus(path: str | os.PathLike[str] | None = None) -> Corpus:
     root = resolve_root(path)
     found = scan(root)
     return Corpus(root, None, found.problems, found.ignored, stats=found.stats)
-
-
-class ArticleNotFound(LookupError):
-    """ARTICLE names no article, or several: `candidates` lists what it could mean."""
-
-    def __init__(self, message: str, candidates: list[SourceFile] | None = None) -> None:
-        super().__init__(message)
-        self.candidates = candidates or []
-
-
-def find_source(corpus: Corpus, name: str) -> SourceFile:
-    """ARTICLE as a user types it: a path, a file stem, an id, or a unique prefix of either."""
-    if not name.strip():
-        raise ArticleNotFound("the article name is empty")
-    by_path = source_for_path(corpus.root, name)
-    if by_path is not None:
-        return by_path
-    for exact in (
-        [s for s in corpus.files if s.id == name],
-        [s for s in corpus.files if s.stem == name or s.rel == name],
-    ):
-        if len(exact) == 1:
-            return exact[0]
-        if len(exact) > 1:
-            raise ArticleNotFound(f"{name!r} names {len(exact)} articles", exact)
-    prefixed = [s for s in corpus.files if s.id.startswith(name) or s.stem.startswith(name)]
-    if len(prefixed) == 1:
-        return prefixed[0]
-    if prefixed:
-        raise ArticleNotFound(
-            f"{name!r} is ambiguous: it begins {len(prefixed)} articles", prefixed
-        )
-    raise ArticleNotFound(f"no article {name!r} in {corpus.root}")
-
-
-def source_for_path(root: Path, name: str) -> SourceFile | None:
-    """ARTICLE given as a path to a file: no need to look through the corpus for it."""
-    as_path = Path(name).expanduser()
-    try:
-        if not as_path.is_file():
-            return None
-        info = as_path.stat()
-    except (OSError, ValueError):
-        return None
-    absolute = os.path.abspath(as_path)
-    root_text = str(root)
-    if absolute.startswith(root_text.rstrip(os.sep) + os.sep):
-        rel = absolute[len(root_text.rstrip(os.sep)) + 1 :].replace(os.sep, "/")
-    else:
-        rel = as_path.name  # a file outside the corpus folder, read on its own
-    return SourceFile(absolute, rel, info.st_size, info.st_mtime_ns)
-
-
-def newest_first(articles: list[Article]) -> list[Article]:
-    """Newest published first, ties by path; undated articles last (the index sorts alike)."""
-    epoch = datetime.min.replace(tzinfo=timezone.utc)
-    by_path = sorted(articles, key=lambda a: a.path)
-    dated = sorted(
-        (a for a in by_path if a.published_at), key=lambda a: a.published_at or epoch, reverse=True
-    )
-    return dated + [a for a in by_path if a.published_at is None]
-
-
-def sort_articles(articles: list[Article], key: str, reverse: bool = False) -> list[Article]:
-    """Dates newest first, sizes largest first, title and outlet A to Z; --reverse flips."""
-    if key == "published":
-        ordered = newest_first(articles)
-    else:
-        by_path = sorted(articles, key=lambda a: a.path)
-        if key == "archived":
-            epoch = datetime.min.replace(tzinfo=timezone.utc)
-            ordered = sorted(by_path, key=lambda a: a.archived_at or epoch, reverse=True)
-        elif key == "size":
-            ordered = sorted(by_path, key=lambda a: a.char_count, reverse=True)
-        elif key in ("title", "outlet"):
-            ordered = sorted(by_path, key=lambda a: getattr(a, key))
-        else:
-            raise ValueError(f"cannot sort by {key!r}")
-    return ordered[::-1] if reverse else ordered
-
-
-@dataclass
-class Loaded:
-    articles: list[Article]
-    problems: list[Problem]
-
-
-def load_articles(corpus: Corpus) -> Loaded:
-    """Every article of the corpus, and every problem met on the way."""
-    articles: list[Article] = []
-    problems = list(corpus.scan_problems)
-    for result in corpus.load_all():
-        problems.extend(result.problems)
-        if result.article is not None:
-            articles.append(result.article)
-    return Loaded(articles, problems)

@@ -3,28 +3,21 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Protocol, TypeVar
+from datetime import date
+from typing import TypeVar
 
-
-class Filterable(Protocol):
-    """What filters look at: an Article, or a Summary (an article without its body)."""
-
-    @property
-    def published_at(self) -> datetime | None: ...
-    @property
-    def script(self) -> str: ...
-    @property
-    def outlet(self) -> str: ...
-    @property
-    def tags(self) -> Sequence[str]: ...
-
-
-F = TypeVar("F", bound=Filterable)
+from newscli.article import Article, Script, Summary
 
 _DAY = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+
+# Filters read only what a Summary has, so they take articles and summaries alike.
+Item = TypeVar("Item", Article, Summary)
+
+
+class FilterError(ValueError):
+    """The filters contradict themselves or a value is not understood."""
 
 
 def parse_day(text: str, *, end: bool = False) -> date:
@@ -32,7 +25,7 @@ def parse_day(text: str, *, end: bool = False) -> date:
     match = _DAY.match(text.strip())
     problem = f"{text!r} is not a date (use YYYY-MM-DD, YYYY-MM or YYYY)"
     if not match:
-        raise ValueError(problem)
+        raise FilterError(problem)
     year = int(match.group(1))
     month = int(match.group(2) or (12 if end else 1))
     try:
@@ -42,8 +35,16 @@ def parse_day(text: str, *, end: bool = False) -> date:
             return date(year, month, 1)
         following = date(year + (month == 12), month % 12 + 1, 1)
     except ValueError:
-        raise ValueError(problem) from None
+        raise FilterError(problem) from None
     return date.fromordinal(following.toordinal() - 1)
+
+
+def _script(value: Script | str) -> Script:
+    try:
+        return Script(value)
+    except ValueError:
+        choices = ", ".join(script.value for script in Script)
+        raise FilterError(f"unknown script {value!r}; choose from {choices}") from None
 
 
 def _key(text: str) -> str:
@@ -57,21 +58,48 @@ class Filters:
     since: date | None = None  # on the published date (UTC), inclusive
     until: date | None = None
     outlets: tuple[str, ...] = ()  # any of; Traditional/Simplified- and case-insensitive
-    scripts: tuple[str, ...] = ()  # any of traditional, simplified, mixed, other
+    scripts: tuple[Script, ...] = ()  # any of
     tags: tuple[str, ...] = ()  # any of (front matter tags)
+
+    def __post_init__(self) -> None:
+        if self.since and self.until and self.since > self.until:
+            raise FilterError(
+                f"--since {self.since.isoformat()} is after --until {self.until.isoformat()}:"
+                " no article can match"
+            )
+        # "tradtional" must not silently keep nothing: names become Enums or raise.
+        object.__setattr__(self, "scripts", tuple(_script(script) for script in self.scripts))
+
+    @classmethod
+    def parse(
+        cls,
+        since: str | None = None,
+        until: str | None = None,
+        outlets: Iterable[str] = (),
+        scripts: Iterable[Script | str] = (),
+        tags: Iterable[str] = (),
+    ) -> Filters:
+        """Filters from what a user types (days as YYYY, YYYY-MM or YYYY-MM-DD)."""
+        return cls(
+            since=parse_day(since) if since else None,
+            until=parse_day(until, end=True) if until else None,
+            outlets=tuple(outlets),
+            scripts=tuple(_script(script) for script in scripts),
+            tags=tuple(tags),
+        )
 
     @property
     def active(self) -> bool:
         return bool(self.since or self.until or self.outlets or self.scripts or self.tags)
 
-    def matches(self, article: Filterable) -> bool:
+    def matches(self, article: Article | Summary) -> bool:
         if self.since or self.until:
             if article.published_at is None:
                 return False
             day = article.published_at.date()
             if (self.since and day < self.since) or (self.until and day > self.until):
                 return False
-        if self.scripts and article.script not in self.scripts:
+        if self.scripts and article.script not in {script.value for script in self.scripts}:
             return False
         if self.outlets:
             outlet = _key(article.outlet)
@@ -83,7 +111,14 @@ class Filters:
                 return False
         return True
 
-    def apply(self, articles: list[F]) -> list[F]:
-        return (
-            [article for article in articles if self.matches(article)] if self.active else articles
-        )
+    def select(self, items: Iterable[Item]) -> Iterator[Item]:
+        """The items the filters keep, one at a time, in the order given."""
+        if not self.active:
+            yield from items
+            return
+        for item in items:
+            if self.matches(item):
+                yield item
+
+    def apply(self, items: Iterable[Item]) -> list[Item]:
+        return list(self.select(items))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from newscli.article import Article
@@ -48,6 +50,16 @@ def _mode_for(target: Path) -> int:
 
 def write_text(path: str | os.PathLike[str], text: str, *, force: bool = False) -> Path:
     """Write via a temporary file in the same folder and a rename: no half-written file."""
+    with atomic_file(path, force=force) as stream:
+        stream.write(text)
+    return Path(path).expanduser()
+
+
+@contextmanager
+def atomic_file(path: str | os.PathLike[str], *, force: bool = False) -> Iterator[TextIO]:
+    """A text stream into a temporary file beside `path`, renamed over it when the block
+    ends without an error (and removed when it raises): written piece by piece, the file
+    appears whole or not at all."""
     target = Path(path).expanduser()
     if target.is_dir():
         raise OutputError(f"{target}: is a folder")
@@ -62,7 +74,7 @@ def write_text(path: str | os.PathLike[str], text: str, *, force: bool = False) 
         raise OutputError(f"{target}: cannot write here: {error.strerror or error}") from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
+            yield stream
         if not force and target.exists():
             raise OutputError(f"{target}: already exists (use --force to overwrite)")
         os.chmod(temporary, _mode_for(target))
@@ -72,4 +84,3 @@ def write_text(path: str | os.PathLike[str], text: str, *, force: bool = False) 
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
-    return target

@@ -25,6 +25,7 @@ from urllib.parse import urljoin, urlsplit
 
 from newscli import dates
 from newscli.article import Article, Block, BlockKind, DateSource, Link, Problem
+from newscli.chinese import detect_script
 from newscli.dates import parse_date
 
 if TYPE_CHECKING:
@@ -50,7 +51,12 @@ _MAX_EPOCH_MS = 4102444800000  # 2100-01-01
 
 
 def parse_article(
-    text: str, *, path: str = "", article_id: str = "", encoding: str = "utf-8"
+    text: str,
+    *,
+    path: str = "",
+    article_id: str = "",
+    encoding: str = "utf-8",
+    size_bytes: int = 0,
 ) -> tuple[Article, list[Problem]]:
     problems: list[Problem] = []
     # NUL never reaches the model: the index separates articles with it.
@@ -59,7 +65,7 @@ def parse_article(
     front, rest = split_front_matter(text, path, problems)
     header, body_html = split_header(rest, path, problems, has_front_matter=bool(front))
 
-    article = Article(id=article_id, path=path, title="", encoding=encoding)
+    article = Article(id=article_id, path=path, title="", encoding=encoding, size_bytes=size_bytes)
     article.archived_at = header.archived_at
     article.url = front.get_str("from") or front.get_str("url") or header.url
     tags = front.get_list("tags")
@@ -93,6 +99,7 @@ def parse_article(
         if block.kind is BlockKind.IMAGE:
             article.lead_image, article.lead_caption = block.image_url, block.text
             break
+    article.script = detect_script(article.text)
     return article, problems
 
 

@@ -23,7 +23,8 @@ from itertools import islice
 
 from newscli.article import Article, Problem
 from newscli.cache import Cache, path_key, path_of
-from newscli.corpus import Corpus, LoadResult, SourceFile, load
+from newscli.corpus import Corpus, SourceFile
+from newscli.load import LoadResult, load
 from newscli.textstore import Entries, append_text, compact
 
 BATCH = 256  # files parsed and committed together

@@ -24,7 +24,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from newscli.article import Article, BlockKind, short_id
+from newscli.article import Article, BlockKind, Summary, short_id
 from newscli.chinese import convert_for_display
 from newscli.export import display_label
 from newscli.linebreak import wrap_offsets
@@ -108,7 +108,7 @@ class CommandPager(Pager):
             sys.stdout.write(content)
 
 
-def short_date(article: Article) -> str:
+def short_date(article: Article | Summary) -> str:
     return article.published_at.strftime("%Y-%m-%d") if article.published_at else "-"
 
 
@@ -116,7 +116,7 @@ def short_date(article: Article) -> str:
 
 
 def articles_table(
-    articles: Iterable[Article], width: int, columns: tuple[str, ...] = DEFAULT_COLUMNS
+    articles: Iterable[Article | Summary], width: int, columns: tuple[str, ...] = DEFAULT_COLUMNS
 ) -> Table:
     """One line per article; the title (or last) column gets the width the others leave."""
     rows = [

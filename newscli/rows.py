@@ -11,14 +11,14 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from newscli.article import Article, short_id
+from newscli.article import Article, Summary, short_id
 from newscli.textsafe import escape_json_text
 
 
 @dataclass(frozen=True)
 class Column:
     name: str
-    value: Callable[[Article], object]  # a str or an int (json keeps the type)
+    value: Callable[[Article | Summary], object]  # a str or an int (json keeps the type)
     right: bool = False  # right-aligned in tables
 
 
@@ -59,12 +59,16 @@ def parse_columns(text: str | None) -> tuple[str, ...]:
     return names
 
 
-def records(articles: Iterable[Article], columns: tuple[str, ...]) -> Iterator[dict[str, object]]:
+def records(
+    articles: Iterable[Article | Summary], columns: tuple[str, ...]
+) -> Iterator[dict[str, object]]:
     for article in articles:
         yield {name: COLUMNS[name].value(article) for name in columns}
 
 
-def text_lines(articles: Iterable[Article], columns: tuple[str, ...], form: str) -> Iterator[str]:
+def text_lines(
+    articles: Iterable[Article | Summary], columns: tuple[str, ...], form: str
+) -> Iterator[str]:
     """Every format but `table`, line by line (json is one array over several lines)."""
     from newscli.textsafe import safe, safe_line
 

@@ -10,6 +10,7 @@ import bisect
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from functools import cached_property
 
 from newscli.article import Article
@@ -170,6 +171,14 @@ def snippet(text: str, hit: Hit, context: int = DEFAULT_CONTEXT) -> Snippet:
     )
 
 
+class Scope(str, Enum):
+    """Where search looks: the whole text, the title only, or the body only."""
+
+    ALL = "all"
+    TITLE = "title"
+    BODY = "body"
+
+
 @dataclass(frozen=True)
 class Query:
     """What `search` looks for: any (or, with all_terms, every) pattern, none of `exclude`,
@@ -180,9 +189,20 @@ class Query:
     patterns: tuple[Matcher, ...]
     all_terms: bool = False
     exclude: tuple[Matcher, ...] = ()
-    scope: str = "all"
+    scope: Scope = Scope.ALL
     max_hits: int | None = None
     word: bool = False
+
+    def __post_init__(self) -> None:
+        # A misspelt scope ("titel") must not silently search everything: a valid name is
+        # taken as its Enum, anything else raises.
+        try:
+            object.__setattr__(self, "scope", Scope(self.scope))
+        except ValueError:
+            choices = ", ".join(scope.value for scope in Scope)
+            raise ValueError(f"unknown scope {self.scope!r}; choose from {choices}") from None
+        if not self.patterns:
+            raise QueryError("give at least one pattern")
 
     @property
     def simple(self) -> bool:
@@ -190,17 +210,17 @@ class Query:
         return (
             len(self.patterns) == 1
             and not self.exclude
-            and self.scope == "all"
+            and self.scope is Scope.ALL
             and self.max_hits is None
             and not self.word
         )
 
 
-def _region(article: Article, scope: str) -> tuple[int, int]:
+def _region(article: Article, scope: Scope) -> tuple[int, int]:
     title = len(article.title)
-    if scope == "title":
+    if scope is Scope.TITLE:
         return 0, title
-    if scope == "body":
+    if scope is Scope.BODY:
         return title + 2, len(article.text)
     return 0, len(article.text)
 

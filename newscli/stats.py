@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from newscli.article import Article, short_id
+from newscli.article import Article, Summary, short_id
 
 EXTREMES = 5  # largest and smallest articles listed
 
@@ -21,11 +22,11 @@ class Stats:
     undated: int = 0
     first: str | None = None  # earliest published, ISO
     last: str | None = None
-    largest: list[Article] = field(default_factory=list)
-    smallest: list[Article] = field(default_factory=list)
+    largest: list[Article | Summary] = field(default_factory=list)
+    smallest: list[Article | Summary] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        def brief(article: Article) -> dict[str, Any]:
+        def brief(article: Article | Summary) -> dict[str, Any]:
             return {
                 "id": short_id(article.id),
                 "title": article.title,
@@ -50,7 +51,7 @@ class Stats:
         }
 
 
-def compute(articles: list[Article]) -> Stats:
+def compute(articles: Sequence[Article | Summary]) -> Stats:
     stats = Stats(articles=len(articles))
     months: Counter[str] = Counter()
     for article in articles:

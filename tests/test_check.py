@@ -12,8 +12,9 @@ from typer.testing import CliRunner
 
 from newscli import cli
 from newscli.check import check_corpus
-from newscli.corpus import load_articles, load_corpus
+from newscli.corpus import load_corpus
 from newscli.index import FileFacts, Index
+from newscli.load import load_articles
 
 runner = CliRunner()
 SUMMARY = "newscli: warning: {} files have problems; newscli check lists them\n"

@@ -435,3 +435,89 @@ def test_index_reports_the_time_the_user_waited(monkeypatch: pytest.MonkeyPatch)
     assert result.exit_code == 0, result.stderr
     seconds = float(re.search(r"; ([0-9.]+) s; index in ", result.stdout).group(1))  # type: ignore[union-attr]
     assert seconds >= 1.0
+
+
+# --- command bodies on the Archive: show several, stdin, convert --query, filters ----------
+
+
+def test_show_several_articles_and_names_from_stdin() -> None:
+    ids = run("search", "-l", "普京").stdout  # both seeds, newest first
+    assert ids.count("\n") == 2
+    piped = runner.invoke(cli.app, ["show", "-"], input=ids)
+    assert piped.exit_code == 0, piped.output
+    first, second = piped.stdout.split(cli.ARTICLE_SEPARATOR)
+    assert first.startswith("普京会金正恩 朝俄签订防卫互助协定\n")
+    assert second.startswith("朝鮮官媒：普京致函金正恩 稱將擴大雙邊關係\n")
+    named = run("show", *ids.split())
+    assert named.stdout == piped.stdout
+
+
+def test_show_with_an_empty_stdin_or_a_bad_name_says_so() -> None:
+    empty = runner.invoke(cli.app, ["show", "-"], input="\n")
+    assert empty.exit_code == 2 and "stdin was empty" in empty.stderr
+    bad = runner.invoke(cli.app, ["show", "dc6d1d42a4", "no-such-article"])
+    assert bad.exit_code == 2 and bad.stdout == ""  # nothing printed before the error
+    assert "no article 'no-such-article'" in bad.stderr
+
+
+def test_convert_a_query_straight_to_jsonl() -> None:
+    result = run("convert", "--query", "雙邊關係", "--to", "jsonl")
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.split("\n") if line]
+    assert [line["title"] for line in lines] == ["朝鮮官媒：普京致函金正恩 稱將擴大雙邊關係"]
+    both = run("convert", "--query", "普京", "--to", "jsonl", "--since", "2024")
+    assert [json.loads(line)["title"] for line in both.stdout.split("\n") if line] == [
+        "普京会金正恩 朝俄签订防卫互助协定"
+    ]
+    several = run("convert", "--query", "普京")
+    assert several.exit_code == 2 and "several articles" in several.stderr
+    assert several.stdout == ""
+    assert run("convert", "--query", "x", "--all").exit_code == 2
+
+
+def test_convert_names_from_stdin_into_a_folder(tmp_path: Path) -> None:
+    ids = run("search", "-l", "普京").stdout
+    result = runner.invoke(
+        cli.app, ["convert", "-", "--to", "md", "--out-dir", str(tmp_path / "out")], input=ids
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("2 written to ")
+    assert len(list((tmp_path / "out").iterdir())) == 2
+
+
+def test_since_after_until_is_one_line_and_exit_2() -> None:
+    for command in (["list"], ["search", "x"], ["stats"], ["convert", "--all"]):
+        result = run(*command, "--since", "2021", "--until", "2020")
+        assert result.exit_code == 2, command
+        assert result.stderr.splitlines() == [
+            "newscli: --since 2021-01-01 is after --until 2020-12-31: no article can match"
+        ]
+
+
+def test_search_max_results_makes_snippets_only_for_what_it_prints(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from newscli import render
+
+    shown: list[str] = []
+    real = render.search_result_lines
+
+    def counting(result, context):  # type: ignore[no-untyped-def]
+        shown.append(result.article.id)
+        return real(result, context)
+
+    monkeypatch.setattr(render, "search_result_lines", counting)
+    result = run("search", "普京", "--max-results", "1")
+    assert result.exit_code == 0 and len(shown) == 1
+    assert result.stdout.startswith("dc6d1d42a4\t")
+    by_hits = run("search", "-c", "的", "--sort", "hits")
+    assert by_hits.stdout.split("\n")[0].startswith("38cea08e8c\t42\t")
+
+
+def test_show_several_articles_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = run("show", "dc6d", "38ce", "--no-pager", terminal=True, monkeypatch=monkeypatch)
+    assert result.exit_code == 0, result.output
+    newer = result.stdout.index("普京会金正恩 朝俄签订防卫互助协定")
+    older = result.stdout.index("朝鮮官媒：普京致函金正恩")
+    rule = result.stdout.index("─" * 20, newer)
+    assert newer < rule < older

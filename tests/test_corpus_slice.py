@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 
 from newscli import cli
 from newscli.article import BlockKind
-from newscli.corpus import load_articles, load_corpus
+from newscli.corpus import load_corpus
+from newscli.load import load_articles
 
 TAG = re.compile(r"<(?:p|div|span|a|img|br|strong|script|style)\b|&(?:nbsp|amp|lt|gt);")
 

@@ -13,7 +13,8 @@ from conftest import SEEDS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newscli.corpus import SourceFile, load_bytes
+from newscli.corpus import SourceFile
+from newscli.load import load_bytes
 
 EXAMPLES = int(os.environ.get("NEWSCLI_FUZZ_EXAMPLES", "150"))
 SOURCE = SourceFile("/fuzz/a.txt", "a.txt", 0, 0)

@@ -16,13 +16,14 @@ from conftest import SEEDS
 from typer.testing import CliRunner, Result
 
 from newscli import cli
+from newscli.archive import Archive
 from newscli.article import Summary, newest_first
-from newscli.corpus import load_articles, load_corpus
+from newscli.corpus import load_corpus
 from newscli.index import Index, index_dir_for
+from newscli.load import load_articles
 from newscli.refresh import IndexedRow, Refresh
 from newscli.render import search_result_lines
 from newscli.search import Matcher, Query
-from newscli.store import open_store
 
 runner = CliRunner()
 
@@ -39,18 +40,15 @@ QUERIES = [
 
 
 def _answers(corpus: Path, use_index: bool, query: str, options: dict, **shape: object) -> tuple:  # type: ignore[type-arg]
-    store = open_store(load_corpus(corpus), use_index=use_index)
-    matcher = Matcher(query, **options)
-    built = Query((matcher, *shape.pop("more", ())), **shape)  # type: ignore[arg-type]
-    outcome = store.search(built)
-    results = outcome.results
-    full = [
-        (r.article.id, [(h.start, h.end) for h in r.hits], list(search_result_lines(r, 30)))
-        for r in results
-    ]
-    counts = [(a.id, n) for a, n in store.search_counts(built)]
-    store.close()
-    return full, counts, outcome.searched
+    with Archive(corpus, use_index=use_index) as archive:
+        matcher = Matcher(query, **options)
+        built = Query((matcher, *shape.pop("more", ())), **shape)  # type: ignore[arg-type]
+        full = [
+            (r.article.id, [(h.start, h.end) for h in r.hits], list(search_result_lines(r, 30)))
+            for r in archive.search(built)
+        ]
+        counts = [(a.id, n) for a, n in archive.search_counts(built)]
+        return full, counts, archive.count()
 
 
 @pytest.mark.parametrize(("query", "options"), QUERIES)

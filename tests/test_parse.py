@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 from conftest import SEEDS
 
 from newscli.article import BlockKind, DateSource
-from newscli.corpus import load_articles, load_corpus
+from newscli.corpus import load_corpus
+from newscli.load import load_articles
 from newscli.parse import outlet_from_url, parse_article, parse_date, parse_title_link
 
 

@@ -174,7 +174,8 @@ def test_search_json_events() -> None:
         match["snippet_offsets"]["start"] : match["snippet_offsets"]["end"]
     ]
     assert snippet_hit == match["text"] == "雙邊關係"
-    from newscli.corpus import load_articles, load_corpus
+    from newscli.corpus import load_corpus
+    from newscli.load import load_articles
 
     article = next(a for a in load_articles(load_corpus(None)).articles if a.id == begin["id"])
     assert article.text[match["offsets"]["start"] : match["offsets"]["end"]] == "雙邊關係"

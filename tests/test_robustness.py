@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 
 from newscli import cli
 from newscli import corpus as corpus_module
-from newscli.corpus import decode, load, load_articles, load_corpus, scan
+from newscli.corpus import decode, load_corpus, scan
+from newscli.load import load, load_articles
 
 runner = CliRunner()
 SEED_000 = (SEEDS / "000_a72835dd61d86983.txt").read_bytes()

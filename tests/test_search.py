@@ -6,7 +6,8 @@ import pytest
 from conftest import SEEDS
 
 from newscli.chinese import CASE_FOLD, normalize
-from newscli.corpus import load_articles, load_corpus
+from newscli.corpus import load_corpus
+from newscli.load import load_articles
 from newscli.search import Hit, Matcher, QueryError, search, snippet
 
 

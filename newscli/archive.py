@@ -1,0 +1,483 @@
+"""The front door of the library: one folder of articles, listed, searched, read and exported.
+
+    from newscli import Archive, Filters, Query, Matcher
+
+    with Archive("~/waimei") as archive:
+        for summary in archive.list(Filters.parse(since="2020-08"), limit=20):
+            print(summary.title)
+        for found in archive.search(Query((Matcher("双边关系"),)), limit=3):
+            print(found.article.title, len(found.hits))
+
+Every command-line option is one argument here. Results come one at a time, newest first
+unless asked otherwise, and stop as soon as `limit` is reached. The index (a cache of
+parsed, normalized text) makes the answers fast; `use_index=False` reads every file and
+gives the same answers.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from enum import Enum
+from itertools import islice
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, TextIO
+
+from newscli.article import Article, Problem, Summary, newest_first, short_id
+from newscli.filters import Filters
+from newscli.search import ArticleHits, Query, article_hits
+
+# The CLI imports this module for its option types on every start; what only the work
+# needs (the folder walk, loading, name look-up, the index) is imported when it is done.
+if TYPE_CHECKING:
+    from newscli.corpus import Corpus, SourceFile
+    from newscli.index import Index, ProblemNews
+    from newscli.refresh import RefreshStats
+
+__all__ = [
+    "Archive",
+    "ExportError",
+    "ExportReport",
+    "HitSort",
+    "ListSort",
+    "NotAnArticle",
+]
+
+NO_FILTERS = Filters()
+Progress = Callable[[int, int], None]
+# Full articles are read from the index in batches that grow from FIRST_BATCH: the first
+# result shows at once, and a long run still reads in large, cheap batches.
+FIRST_BATCH = 8
+LARGEST_BATCH = 256
+
+
+class ListSort(str, Enum):
+    """Orders of `list`: dates newest first, sizes largest first, title and outlet A to Z."""
+
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+    TITLE = "title"
+    OUTLET = "outlet"
+    SIZE = "size"
+
+
+class HitSort(str, Enum):
+    """Orders of `search`: newest first, or most hits first (ties newest first)."""
+
+    PUBLISHED = "published"
+    HITS = "hits"
+
+
+class NotAnArticle(LookupError):
+    """ARTICLE names a file that is not an article (empty, binary, no title and no body…)."""
+
+    def __init__(self, path: str, problems: list[Problem]) -> None:
+        reason = "; ".join(problem.reason for problem in problems) or "not an article"
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.problems = problems
+
+
+class ExportError(ValueError):
+    """The export cannot be done as asked (e.g. several articles into one .txt file)."""
+
+
+@dataclass
+class ExportReport:
+    written: int = 0
+    skipped: list[str] = field(default_factory=list)  # one line per file left alone, and why
+
+
+def as_summary(item: Article | Summary) -> Summary:
+    return item if isinstance(item, Summary) else Summary.of(item)
+
+
+def ordered(items: Iterable[Summary], sort: ListSort, reverse: bool = False) -> list[Summary]:
+    """Summaries in one of list's orders; ties by path; --reverse flips the whole order."""
+    if sort is ListSort.PUBLISHED:
+        result = newest_first(items)
+    else:
+        by_path = sorted(items, key=lambda item: item.path)
+        if sort is ListSort.ARCHIVED:
+            epoch = datetime.min.replace(tzinfo=timezone.utc)
+            result = sorted(by_path, key=lambda item: item.archived_at or epoch, reverse=True)
+        elif sort is ListSort.SIZE:
+            result = sorted(by_path, key=lambda item: item.char_count, reverse=True)
+        elif sort is ListSort.TITLE:
+            result = sorted(by_path, key=lambda item: item.title)
+        else:
+            result = sorted(by_path, key=lambda item: item.outlet)
+    return result[::-1] if reverse else result
+
+
+class Archive:
+    """A folder of articles (a single file works too). Opened lazily: the folder is scanned
+    and the index refreshed on the first call that needs every article, never for `get`."""
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str] | None = None,
+        *,
+        use_index: bool = True,
+        progress: Progress | None = None,
+    ) -> None:
+        from newscli.corpus import resolve_root
+
+        self.root: Path = resolve_root(root)  # CorpusError when it cannot be used
+        self.use_index = use_index
+        self.progress = progress
+        self.problems: list[Problem] = []  # with files met so far
+        self.warnings: list[str] = []  # with the index (the archive still works without it)
+        self.refreshed: RefreshStats | None = None
+        self._corpus: Corpus | None = None
+        self._index: Index | None = None
+        self._everything: list[Article] | None = None  # without the index: all, newest first
+
+    # --- opening and closing ---------------------------------------------------------------
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+
+    def open(self) -> Archive:
+        """Scan the folder and bring the index up to date (done by the first call needing it)."""
+        if self._corpus is not None:
+            return self
+        from newscli.corpus import load_corpus
+
+        self._corpus = load_corpus(self.root)
+        if self.use_index:
+            from newscli.index import open_index
+
+            outcome = open_index(self._corpus, self.progress)
+            self._index = outcome.index
+            self.refreshed = outcome.stats
+            self.warnings.extend(outcome.warnings)
+            if self._index is not None:
+                self.problems = list(self._corpus.scan_problems) + self._index.problems()
+        return self
+
+    def problem_news(self, filters: Filters | None = None) -> ProblemNews:
+        """The problems that are news (a file first seen, or seen changed) among the files
+        `filters` keep, and the count of the rest. Without the index nothing is remembered:
+        every file is read now (so that problems come before results) and only counted."""
+        from newscli.index import ProblemNews
+
+        index = self.index
+        if index is None:
+            self._all_articles()
+            return ProblemNews.unremembered(self.problems)
+        keep = filters.matches if filters is not None and filters.active else None
+        return index.problem_news(keep)
+
+    def mark_told(self, news: ProblemNews) -> None:
+        """`news` has been shown: from now on those problems are only counted."""
+        import sqlite3
+
+        if self._index is not None:
+            # Not remembered when the cache is too busy: then they are told again next time.
+            with suppress(sqlite3.Error):
+                self._index.mark_told(news)
+
+    @property
+    def corpus(self) -> Corpus:
+        self.open()
+        assert self._corpus is not None
+        return self._corpus
+
+    @property
+    def index(self) -> Index | None:
+        """The refreshed index, or None without one (use_index=False, or it failed)."""
+        self.open()
+        return self._index
+
+    def _all_articles(self) -> list[Article]:
+        """Every article, newest first, read from the files (only without the index)."""
+        if self._everything is None:
+            from newscli.load import load_articles
+
+            loaded = load_articles(self.corpus)
+            self.problems = loaded.problems
+            self._everything = newest_first(loaded.articles)
+        return self._everything
+
+    def _summaries(self, limit: int | None = None) -> list[Summary]:
+        index = self.index
+        if index is None:
+            return [Summary.of(article) for article in self._all_articles()[:limit]]
+        return [as_summary(item) for item in index.summaries(limit)]
+
+    def _summaries_of(self, ids: list[str]) -> list[Summary]:
+        """Summaries of these ids, newest first (the index is in use)."""
+        assert self._index is not None
+        return [as_summary(item) for item in self._index.summaries(ids=ids)]
+
+    # --- list ------------------------------------------------------------------------------
+
+    def list(
+        self,
+        filters: Filters = NO_FILTERS,
+        sort: ListSort = ListSort.PUBLISHED,
+        reverse: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[Summary]:
+        """Articles without their bodies, newest first (or in `sort`'s order)."""
+        sort = ListSort(sort)
+        if sort is ListSort.PUBLISHED and not reverse:
+            if not filters.active:
+                return iter(self._summaries(limit))
+            return islice(filters.select(self._summaries()), limit)
+        return iter(ordered(filters.select(self._summaries()), sort, reverse)[:limit])
+
+    def count(self, filters: Filters = NO_FILTERS) -> int:
+        """How many articles the filters keep (what search looks through)."""
+        index = self.index
+        if index is not None and not filters.active:
+            return index.count()
+        return sum(1 for _ in filters.select(self._summaries()))
+
+    # --- search ----------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: Query,
+        filters: Filters = NO_FILTERS,
+        sort: HitSort = HitSort.PUBLISHED,
+        limit: int | None = None,
+    ) -> Iterator[ArticleHits]:
+        """Matching articles with their hits, one at a time. Newest first, the search stops
+        as soon as `limit` articles are found. Most hits first has to count them all: the
+        index counts a simple query without reading any article; otherwise every match is
+        found first."""
+        if HitSort(sort) is HitSort.PUBLISHED:
+            return islice(self._search_newest(query, filters), limit)
+        if self.index is not None and query.simple:
+            counted = [(summary.id, hits) for summary, hits in self.search_counts(query, filters)]
+            counted.sort(key=lambda pair: -pair[1])  # stable: ties stay newest first
+            return self._with_hits(
+                self._full([article_id for article_id, _ in counted[:limit]]), query
+            )
+        found = sorted(self._search_newest(query, filters), key=lambda r: -len(r.hits))
+        return iter(found[:limit])
+
+    def search_counts(
+        self,
+        query: Query,
+        filters: Filters = NO_FILTERS,
+        sort: HitSort = HitSort.PUBLISHED,
+        limit: int | None = None,
+    ) -> Iterator[tuple[Summary, int]]:
+        """(summary, hits) of matching articles (for -c): on the index, no article is read."""
+        index = self.index
+        if index is None or not query.simple:
+            return (
+                (Summary.of(result.article), len(result.hits))
+                for result in self.search(query, filters, sort, limit)
+            )
+        counts = dict(index.count_matches(query.patterns[0]))
+        pairs = [
+            (item, counts[item.id]) for item in filters.select(self._summaries_of(list(counts)))
+        ]
+        if HitSort(sort) is HitSort.HITS:
+            pairs.sort(key=lambda pair: -pair[1])
+        return iter(pairs[:limit])
+
+    def search_ids(
+        self,
+        query: Query,
+        filters: Filters = NO_FILTERS,
+        sort: HitSort = HitSort.PUBLISHED,
+        limit: int | None = None,
+    ) -> Iterator[tuple[str, int]]:
+        """(full id, hits) of matching articles (for -l): the cheapest of the three."""
+        index = self.index
+        if (
+            index is not None
+            and query.simple
+            and not filters.active
+            and HitSort(sort) is HitSort.PUBLISHED
+        ):
+            return islice(index.count_matches(query.patterns[0], newest_first=True), limit)
+        return (
+            (summary.id, hits) for summary, hits in self.search_counts(query, filters, sort, limit)
+        )
+
+    def _search_newest(self, query: Query, filters: Filters) -> Iterator[ArticleHits]:
+        if self.index is None:
+            yield from self._with_hits(filters.select(self._all_articles()), query)
+            return
+        yield from self._with_hits(self._full(self._candidates(query, filters)), query)
+
+    @staticmethod
+    def _with_hits(articles: Iterable[Article], query: Query) -> Iterator[ArticleHits]:
+        for article in articles:
+            hits = article_hits(article, query)
+            if hits:
+                yield ArticleHits(article, hits)
+
+    def _candidates(self, query: Query, filters: Filters) -> builtins.list[str]:
+        """Ids, newest first, of the articles the filters keep where some pattern occurs
+        (every pattern, with all_terms): a superset of the matches, read from the index."""
+        assert self._index is not None
+        if len(query.patterns) == 1 and not filters.active:
+            return [
+                article_id
+                for article_id, _ in self._index.count_matches(query.patterns[0], newest_first=True)
+            ]
+        found = [
+            {article_id for article_id, _ in self._index.count_matches(matcher)}
+            for matcher in query.patterns
+        ]
+        chosen = set.intersection(*found) if query.all_terms else set.union(*found)
+        return [item.id for item in filters.select(self._summaries_of(sorted(chosen)))]
+
+    def _full(self, ids: builtins.list[str]) -> Iterator[Article]:
+        """These articles with their bodies, in this order, read lazily in growing batches."""
+        assert self._index is not None
+        size, start = FIRST_BATCH, 0
+        while start < len(ids):
+            batch = ids[start : start + size]
+            found = self._index.articles(batch)
+            for article_id in batch:
+                if article_id in found:
+                    yield found[article_id]
+            start += size
+            size = min(size * 4, LARGEST_BATCH)
+
+    # --- whole articles --------------------------------------------------------------------
+
+    def articles(self, filters: Filters = NO_FILTERS) -> Iterator[Article]:
+        """Every article the filters keep, with its body, newest first, one at a time."""
+        if self.index is None:
+            return filters.select(self._all_articles())
+        return self._full([item.id for item in filters.select(self._summaries())])
+
+    def get(self, name: str) -> Article:
+        """One article by path, file stem, id, or a unique prefix of a stem or id."""
+        return next(self.get_many([name]))
+
+    def get_many(self, names: Iterable[str]) -> Iterator[Article]:
+        """Articles by name, in the order given. Every name is resolved first (one read of
+        the index's file list, at most one scan), so a bad name raises ArticleNotFound
+        before any article is read; NotAnArticle is raised when its turn comes."""
+        from newscli.locate import locate_many
+
+        sources = locate_many(self.root, names, use_index=self.use_index)
+        return self._load_each(sources)
+
+    def _load_each(self, sources: builtins.list[SourceFile]) -> Iterator[Article]:
+        from newscli.load import load
+
+        for source in sources:
+            result = load(source)
+            self.problems.extend(result.problems)
+            if result.article is None:
+                raise NotAnArticle(source.path, result.problems)
+            yield result.article
+
+    # --- export ----------------------------------------------------------------------------
+
+    def export(
+        self,
+        articles: Iterable[Article],
+        form: str = "txt",
+        script: str = "original",
+        output: str | os.PathLike[str] | TextIO | None = None,
+        *,
+        folder: str | os.PathLike[str] | None = None,
+        force: bool = False,
+    ) -> ExportReport:
+        """Write articles as they come: to `output` (a file name, a stream; stdout when None
+        or "-"), or one file each into `folder`. Nothing is held but the article at hand."""
+        return export(articles, form, script, output, folder=folder, force=force)
+
+
+def export(
+    articles: Iterable[Article],
+    form: str = "txt",
+    script: str = "original",
+    output: str | os.PathLike[str] | TextIO | None = None,
+    *,
+    folder: str | os.PathLike[str] | None = None,
+    force: bool = False,
+) -> ExportReport:
+    """See Archive.export. txt, md and json take one article per file; jsonl any number."""
+    from newscli.export import RENDERERS
+
+    if form not in RENDERERS:
+        raise ExportError(f"unknown format {form!r}; choose from {', '.join(RENDERERS)}")
+    if folder is not None:
+        return _export_to_folder(articles, form, script, Path(folder).expanduser(), force)
+    stream = _one_file_at_most(iter(articles), form)
+    render = RENDERERS[form]
+    report = ExportReport()
+    if output is None or output == "-":
+        output = sys.stdout
+    if not isinstance(output, (str, os.PathLike)):
+        for article in stream:
+            output.write(render(article, script))
+            report.written += 1
+        return report
+    from newscli.output import atomic_file
+
+    with atomic_file(output, force=force) as handle:
+        for article in stream:
+            handle.write(render(article, script))
+            report.written += 1
+    return report
+
+
+def _one_file_at_most(articles: Iterator[Article], form: str) -> Iterator[Article]:
+    """The articles unchanged; but a second one for a one-article format raises before the
+    first is written (the two are looked at before anything is rendered)."""
+    first = list(islice(articles, 2))
+    if len(first) > 1 and form != "jsonl":
+        raise ExportError("several articles need a folder (--out-dir DIR), or --to jsonl")
+    yield from first
+    yield from articles
+
+
+def _export_to_folder(
+    articles: Iterable[Article], form: str, script: str, target: Path, force: bool
+) -> ExportReport:
+    from newscli.export import RENDERERS
+    from newscli.output import OutputError, export_name, write_text
+
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ExportError(
+            f"{target}: cannot create the folder: {error.strerror or error}"
+        ) from None
+    form = "json" if form == "jsonl" else form  # one article per file: plain JSON
+    render = RENDERERS[form]
+    report = ExportReport()
+    used: set[str] = set()  # ten-digit ids already written: a second one gets its full id
+    for article in articles:
+        prefix = short_id(article.id)
+        path = target / export_name(article, form, full_id=prefix in used)
+        used.add(prefix)
+        try:
+            write_text(path, render(article, script), force=force)
+            report.written += 1
+        except OutputError as error:
+            report.skipped.append(str(error))
+    return report

@@ -1,0 +1,298 @@
+"""The library's front door, used directly (no CLI): newscli.Archive on the seeds and the slice."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import SEEDS
+
+import newscli
+from newscli import archive as archive_module
+from newscli.archive import Archive, ExportError, HitSort, ListSort, NotAnArticle, export
+from newscli.article import Article, Script, Summary
+from newscli.filters import Filters
+from newscli.index import Index
+from newscli.locate import ArticleNotFound
+from newscli.search import Matcher, Query, Scope
+
+# Seed titles (the two bundled articles), newest first.
+NEWER = "普京会金正恩 朝俄签订防卫互助协定"
+OLDER = "朝鮮官媒：普京致函金正恩 稱將擴大雙邊關係"
+
+
+def _query(*texts: str, **options: object) -> Query:
+    return Query(tuple(Matcher(text) for text in texts), **options)  # type: ignore[arg-type]
+
+
+def test_the_front_door_is_importable_from_the_package() -> None:
+    assert newscli.Archive is Archive
+    assert newscli.Scope is Scope and newscli.Script is Script
+    assert newscli.Filters is Filters and newscli.Query is Query
+
+
+@pytest.mark.parametrize("use_index", [True, False])
+def test_list_yields_summaries_newest_first(use_index: bool) -> None:
+    with Archive(SEEDS, use_index=use_index) as archive:
+        listed = list(archive.list())
+    assert [item.title for item in listed] == [NEWER, OLDER]
+    assert all(type(item) is Summary for item in listed)  # never an Article without its text
+    assert all(item.char_count > 500 for item in listed)
+
+
+def test_progress_and_use_index_are_constructor_arguments(seeds_copy: Path) -> None:
+    told: list[tuple[int, int]] = []
+    with Archive(seeds_copy, progress=lambda done, total: told.append((done, total))) as archive:
+        assert archive.index is not None and archive.refreshed is not None
+        assert archive.refreshed.added == 2
+    assert told[0] == (0, 2) and told[-1] == (2, 2)
+    with Archive(seeds_copy, use_index=False) as archive:
+        assert archive.index is None and len(list(archive.list())) == 2
+
+
+@pytest.mark.parametrize("use_index", [True, False])
+def test_list_sorts_filters_and_limits(use_index: bool) -> None:
+    with Archive(SEEDS, use_index=use_index) as archive:
+        assert [i.title for i in archive.list(reverse=True)] == [OLDER, NEWER]
+        assert [i.title for i in archive.list(sort=ListSort.SIZE)] == [OLDER, NEWER]
+        assert [i.title for i in archive.list(limit=1)] == [NEWER]
+        simplified = Filters(scripts=(Script.SIMPLIFIED,))
+        assert [i.title for i in archive.list(simplified)] == [NEWER]
+        assert [i.title for i in archive.list(Filters.parse(until="2023"))] == [OLDER]
+        assert archive.count(Filters.parse(since="2023")) == 1
+
+
+@pytest.mark.parametrize("use_index", [True, False])
+def test_search_get_and_counts_on_the_seeds(use_index: bool) -> None:
+    with Archive(SEEDS, use_index=use_index) as archive:
+        found = list(archive.search(_query("双边关系")))  # Simplified finds the Traditional
+        assert [r.article.title for r in found] == [OLDER]
+        counted = list(archive.search_counts(_query("普京"), sort=HitSort.HITS))
+        assert [hits for _, hits in counted] == sorted((hits for _, hits in counted), reverse=True)
+        assert all(type(summary) is Summary for summary, _ in counted)
+        ids = [article_id for article_id, _ in archive.search_ids(_query("普京"), limit=1)]
+        assert ids == [next(iter(archive.list())).id]
+        in_titles = list(archive.search(_query("朝鮮", scope=Scope.TITLE)))
+        assert [r.article.title for r in in_titles] == [OLDER]
+
+
+def _everything(root: Path, use_index: bool) -> dict[str, object]:
+    queries = {
+        "one": _query("中国"),
+        "any": _query("美国", "德国"),
+        "all": _query("美国", "中国", all_terms=True),
+        "title": _query("中", scope=Scope.TITLE),
+        "capped": _query("的", max_hits=2),
+    }
+    filters = Filters.parse(since="2020-06", outlets=["德國之聲", "BBC"])
+    with Archive(root, use_index=use_index) as archive:
+        answers: dict[str, object] = {
+            "list": [s.id for s in archive.list()],
+            "by title": [s.id for s in archive.list(sort=ListSort.TITLE, reverse=True)],
+            "filtered": [s.id for s in archive.list(filters)],
+            "count": archive.count(filters),
+        }
+        for name, query in queries.items():
+            for kept in (Filters(), filters):
+                key = f"{name}{' filtered' if kept.active else ''}"
+                answers[key] = [
+                    (r.article.id, [(h.start, h.end) for h in r.hits])
+                    for r in archive.search(query, kept)
+                ]
+                answers[key + " counts"] = [
+                    (s.id, n) for s, n in archive.search_counts(query, kept)
+                ]
+                answers[key + " ids"] = list(archive.search_ids(query, kept, limit=5))
+                answers[key + " by hits"] = [
+                    r.article.id for r in archive.search(query, kept, HitSort.HITS, limit=4)
+                ]
+        answers["articles"] = [a.id for a in archive.articles(filters)]
+    return answers
+
+
+def test_without_the_index_every_answer_is_the_same(corpus_slice: Path) -> None:
+    indexed = _everything(corpus_slice, use_index=True)
+    assert indexed == _everything(corpus_slice, use_index=False)
+    assert indexed["one"] and indexed["filtered"] and indexed["all filtered"]
+
+
+def test_search_stops_reading_at_the_limit(
+    corpus_slice: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--max-results 3` of 的 (in nearly every article) reads a first small batch only, and
+    looks for hits in no more articles than it has to."""
+    read: list[int] = []
+    looked_at: list[str] = []
+    real_articles, real_hits = Index.articles, archive_module.article_hits
+
+    def articles(self: Index, ids: list[str]) -> dict[str, Article]:
+        read.append(len(list(ids)))
+        return real_articles(self, ids)
+
+    def article_hits(article: Article, query: Query) -> object:
+        looked_at.append(article.id)
+        return real_hits(article, query)
+
+    monkeypatch.setattr(Index, "articles", articles)
+    monkeypatch.setattr(archive_module, "article_hits", article_hits)
+    with Archive(corpus_slice) as archive:
+        total = archive.count()
+        results = archive.search(_query("的"), limit=3)
+        first = next(results)  # results come one at a time
+        assert len(looked_at) == 1 and first.article.id == looked_at[0]
+        rest = list(results)
+    assert len(rest) == 2
+    assert read == [archive_module.FIRST_BATCH] and total > 10 * archive_module.FIRST_BATCH
+    assert len(looked_at) == 3
+
+
+def test_most_hits_first_reads_only_the_articles_it_yields(
+    corpus_slice: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read: list[str] = []
+    real_articles = Index.articles
+
+    def articles(self: Index, ids: list[str]) -> dict[str, Article]:
+        read.extend(ids)
+        return real_articles(self, ids)
+
+    monkeypatch.setattr(Index, "articles", articles)
+    with Archive(corpus_slice) as archive:
+        top = [r.article.id for r in archive.search(_query("的"), sort=HitSort.HITS, limit=3)]
+    assert read == top
+    with Archive(corpus_slice, use_index=False) as archive:
+        assert top == [
+            r.article.id for r in archive.search(_query("的"), sort=HitSort.HITS, limit=3)
+        ]
+
+
+def test_search_without_the_index_also_stops_at_the_limit(
+    corpus_slice: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    looked_at: list[str] = []
+    real_hits = archive_module.article_hits
+
+    def article_hits(article: Article, query: Query) -> object:
+        looked_at.append(article.id)
+        return real_hits(article, query)
+
+    monkeypatch.setattr(archive_module, "article_hits", article_hits)
+    with Archive(corpus_slice, use_index=False) as archive:
+        assert len(list(archive.search(_query("的"), limit=2))) == 2
+    assert len(looked_at) == 2
+
+
+def test_enum_misuse_raises() -> None:
+    with pytest.raises(ValueError, match="titel"):
+        _query("x", scope="titel")
+    assert _query("x", scope="title").scope is Scope.TITLE  # a valid name becomes the Enum
+    with pytest.raises(ValueError, match="tradtional"):
+        Filters(scripts=("tradtional",))  # type: ignore[arg-type]
+    with Archive(SEEDS) as archive, pytest.raises(ValueError):
+        list(archive.list(sort="sizes"))  # type: ignore[arg-type]
+    with Archive(SEEDS) as archive, pytest.raises(ValueError):
+        list(archive.search(_query("x"), sort="most"))  # type: ignore[arg-type]
+
+
+def test_get_by_every_kind_of_name(seeds_copy: Path) -> None:
+    with Archive(seeds_copy) as archive:
+        newer = next(archive.list())
+        stem = Path(newer.path).stem
+        for name in (newer.path, stem, newer.id, newer.id[:8], stem[:12]):
+            assert archive.get(name).id == newer.id, name
+        with pytest.raises(ArticleNotFound, match="no article"):
+            archive.get("no-such-thing")
+        (seeds_copy / "empty.md").write_bytes(b"")
+        with pytest.raises(NotAnArticle, match="empty file"):
+            archive.get(str(seeds_copy / "empty.md"))
+
+
+def test_get_many_reads_the_file_list_once(
+    corpus_slice: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Archive(corpus_slice) as archive:
+        wanted = [s.id[:10] for s in archive.list(limit=40)]
+    reads: list[int] = []
+    real = Index.known_files
+
+    def known_files(self: Index) -> list[object]:
+        reads.append(1)
+        return real(self)  # type: ignore[return-value]
+
+    monkeypatch.setattr(Index, "known_files", known_files)
+    with Archive(corpus_slice) as archive:
+        found = [article.id[:10] for article in archive.get_many(wanted)]
+        assert found == wanted
+        assert reads == [1]
+        with pytest.raises(ArticleNotFound):
+            archive.get_many([*wanted, "zz-no-such-article"])  # raises before reading any
+
+
+def _numbered(count: int, events: list[str]) -> Iterator[Article]:
+    for number in range(count):
+        events.append(f"rendered {number}")
+        yield Article(id=f"{number:016x}", path=f"/{number}.md", title=f"標題 {number}")
+
+
+class _Recorder(io.StringIO):
+    def __init__(self, events: list[str]) -> None:
+        super().__init__()
+        self.events = events
+
+    def write(self, text: str) -> int:
+        self.events.append("written")
+        return super().write(text)
+
+
+def test_export_streams_article_by_article() -> None:
+    events: list[str] = []
+    sink = _Recorder(events)
+    report = export(_numbered(3, events), "jsonl", output=sink)
+    # The first article reaches the writer before the third is even made; the second is
+    # looked at first only to refuse several articles in a one-article format.
+    assert events.index("written") < events.index("rendered 2")
+    assert report.written == 3
+    lines = sink.getvalue().split("\n")
+    assert [json.loads(line)["title"] for line in lines if line] == [f"標題 {n}" for n in range(3)]
+
+
+def test_export_refuses_several_articles_in_one_text_file_before_writing(tmp_path: Path) -> None:
+    events: list[str] = []
+    sink = _Recorder(events)
+    with pytest.raises(ExportError, match="several articles"):
+        export(_numbered(2, events), "txt", output=sink)
+    assert "written" not in events
+    target = tmp_path / "one.md"
+    with pytest.raises(ExportError):
+        export(_numbered(2, []), "md", output=target)
+    assert list(tmp_path.iterdir()) == []  # no file, no temporary left behind
+
+
+def test_export_to_a_file_appears_whole_at_the_end(tmp_path: Path) -> None:
+    target = tmp_path / "all.jsonl"
+    seen_during: list[bool] = []
+
+    def watching() -> Iterator[Article]:
+        for article in _numbered(3, []):
+            seen_during.append(target.exists())
+            yield article
+
+    report = export(watching(), "jsonl", output=target)
+    assert seen_during == [False, False, False] and report.written == 3
+    assert len(target.read_text(encoding="utf-8").split("\n")) == 4  # three lines, then ""
+
+
+def test_export_to_a_folder_keeps_names_apart(tmp_path: Path) -> None:
+    twins = [
+        Article(id="abcdef0123" + "000001", path="/a.md", title="同名"),
+        Article(id="abcdef0123" + "000002", path="/b.md", title="同名"),
+    ]
+    report = export(twins, "md", folder=tmp_path / "out")
+    names = sorted(path.name for path in (tmp_path / "out").iterdir())
+    assert report.written == 2 and len(set(names)) == 2
+    assert any("abcdef0123000002" in name for name in names)
+    again = export(twins, "md", folder=tmp_path / "out")
+    assert again.written == 0 and len(again.skipped) == 2  # never over a file unasked
