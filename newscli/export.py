@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -10,7 +9,8 @@ from typing import Any
 
 from newscli.article import Article, Block, BlockKind
 from newscli.chinese import convert_for_display
-from newscli.textsafe import escape_json_text, safe
+from newscli.printer import dumps
+from newscli.textsafe import safe
 
 
 def format_moment(moment: datetime | None) -> str:
@@ -164,21 +164,20 @@ def to_markdown(article: Article, script: str = "original") -> str:
 
 
 def article_dict(article: Article, script: str = "original") -> dict[str, Any]:
+    """Article.to_dict, its text converted to `script` (missing values stay null)."""
     data = article.to_dict()
     if script != "original":
         data["script"] = script
+
+        def convert(value: str | None) -> str | None:
+            return convert_for_display(value, script) if value else value
+
         for key in ("title", "outlet", "author", "lead_caption", "text"):
-            data[key] = convert_for_display(data[key], script)
+            data[key] = convert(data[key])
         for block in data["blocks"]:
-            block["text"] = convert_for_display(block["text"], script)
-            if "label" in block:
-                block["label"] = convert_for_display(block["label"], script)
+            block["text"] = convert(block["text"])
+            block["label"] = convert(block["label"])
     return data
-
-
-def dumps(data: Any, indent: int | None = None) -> str:
-    """JSON that stays valid and inert whatever the text holds (C1, bidi, lone surrogates)."""
-    return escape_json_text(json.dumps(data, ensure_ascii=False, indent=indent))
 
 
 def to_json(article: Article, script: str = "original") -> str:

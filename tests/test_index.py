@@ -19,8 +19,8 @@ from newscli import cli
 from newscli.article import Summary, newest_first
 from newscli.corpus import load_articles, load_corpus
 from newscli.index import Index, index_dir_for
+from newscli.printer import search_result_lines
 from newscli.refresh import IndexedRow, Refresh
-from newscli.render import search_result_lines
 from newscli.search import Matcher, Query
 from newscli.store import open_store
 
@@ -115,7 +115,7 @@ def test_freshness_add_edit_delete_rename(seeds_copy: Path) -> None:
     assert len(_ids(seeds_copy, "防卫互助协定")) == 1
     # rename: the id follows the path
     extra.rename(seeds_copy / "renamed.txt")
-    listed = runner.invoke(cli.app, ["list", "--corpus", str(seeds_copy)]).stdout
+    listed = runner.invoke(cli.app, ["list", "--no-headers", "--corpus", str(seeds_copy)]).stdout
     assert "新文章" in listed and len(listed.splitlines()) == 2
 
 
