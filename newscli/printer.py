@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from itertools import chain
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TextIO, TypeVar, Union
 
 from newscli.article import iso_utc, short_id
@@ -155,7 +156,6 @@ COLUMNS: dict[str, Column[Listable]] = {
     )
 }
 DEFAULT_COLUMNS = ("id", "published", "outlet", "title", "chars")
-ROW_FORMATS = ("table", "tsv", "csv", "json", "jsonl", "ids")
 
 
 def parse_columns(text: str | None) -> tuple[str, ...]:
@@ -231,7 +231,7 @@ def write_list(
     headers: bool = True,
     console: Console | None = None,
 ) -> int:
-    """`list` in any of ROW_FORMATS; a table goes to `console` (made on demand)."""
+    """`list` as table, tsv, csv, json, jsonl or ids; a table goes to `console`."""
     if form == "ids":
         written = 0
         for item in items:
@@ -388,7 +388,7 @@ def matched_lines(text: str, hits: Iterable[Hit]) -> Iterator[MatchedLines]:
 
 
 def match_events(
-    article_id: str, path: str, text: str, hits: Sequence[Hit], context: int
+    article_id: str, path: str, text: str, groups: Iterable[MatchedLines], context: int
 ) -> Iterator[dict[str, JSON]]:
     """rg's `match` messages for one article's text (title, blank line, body).
 
@@ -399,7 +399,7 @@ def match_events(
     from newscli.search import snippet
 
     line_number, line_start, byte_offset = 1, 0, 0
-    for group in matched_lines(text, hits):
+    for group in groups:
         line_number += text.count("\n", line_start, group.start)
         byte_offset += len(_raw(text[line_start : group.start]))
         line_start = group.start
@@ -475,14 +475,13 @@ def write_search_events(
                 "published_at": iso_utc(article.published_at),
             },
         }
-        lines = [dumps(begin)]
-        for event in match_events(article.id, article.path, text, result.hits, context):
-            lines.append(dumps(event))
-        for group in matched_lines(text, result.hits):
-            stats.matched_lines += _line_count(text, group.start, group.end)
-        for line in lines:
-            out.write(line + "\n")
-            stats.bytes_printed += len(_raw(line)) + 1
+        groups = list(matched_lines(text, result.hits))
+        stats.matched_lines = sum(_line_count(text, g.start, g.end) for g in groups)
+        events = match_events(article.id, article.path, text, groups, context)
+        for event in chain((begin,), events):
+            line = dumps(event) + "\n"
+            out.write(line)
+            stats.bytes_printed += len(_raw(line))
         stats.elapsed = time.perf_counter() - clock
         end: dict[str, JSON] = {
             "type": "end",
