@@ -9,8 +9,7 @@ from typing import Any
 
 from newscli.article import Article, Block, BlockKind
 from newscli.chinese import convert_for_display
-from newscli.printer import dumps
-from newscli.textsafe import safe
+from newscli.textsafe import dumps, safe
 
 
 def format_moment(moment: datetime | None) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import csv
-import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -27,20 +26,16 @@ from itertools import chain
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TextIO, TypeVar, Union
 
 from newscli.article import iso_utc, short_id
-from newscli.textsafe import display_path, escape_json_text, safe, safe_line
+from newscli.textsafe import display_path, dumps, safe, safe_line
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.table import Table
 
     from newscli.check import CheckReport
     from newscli.search import ArticleHits, Hit
 
 JSON = Union[None, bool, int, float, str, list["JSON"], dict[str, "JSON"]]  # noqa: UP007
-
-
-def dumps(data: Any, indent: int | None = None) -> str:
-    """JSON that stays valid and inert whatever the text holds (C1, bidi, lone surrogates)."""
-    return escape_json_text(json.dumps(data, ensure_ascii=False, indent=indent))
 
 
 def write_json(out: TextIO, data: Any) -> None:
@@ -182,6 +177,16 @@ def table_rows(items: Iterable[Listable], names: Sequence[str]) -> list[tuple[st
     return [tuple(safe_line(c.table_cell(item)) for c in columns) for item in items]
 
 
+def articles_table(
+    items: Iterable[Listable], width: int, names: Sequence[str] = DEFAULT_COLUMNS
+) -> Table:
+    """`list --format table`: a rich Table `width` cells wide (rich is imported only here)."""
+    from newscli.render import rows_table
+
+    right = [name for name in names if COLUMNS[name].right]
+    return rows_table(names, table_rows(items, names), width, right=right)
+
+
 def write_rows(
     out: TextIO,
     rows: Iterable[R],
@@ -239,11 +244,11 @@ def write_list(
             written += 1
         return written
     if form == "table":
-        from newscli.render import articles_table, make_console
+        from newscli.render import make_console
 
         shown = list(items)  # a table needs every row to size its columns
         console = console or make_console()
-        console.print(articles_table(shown, console.width, tuple(names)))
+        console.print(articles_table(shown, console.width, names))
         return len(shown)
     return write_rows(out, items, [COLUMNS[name] for name in names], form, headers=headers)
 

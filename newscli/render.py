@@ -12,7 +12,7 @@ import shlex
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -28,7 +28,6 @@ from newscli.article import Article, BlockKind, short_id
 from newscli.chinese import convert_for_display
 from newscli.export import display_label
 from newscli.linebreak import wrap_offsets
-from newscli.printer import COLUMNS, DEFAULT_COLUMNS, Listable, table_rows
 from newscli.search import ArticleHits, snippet
 from newscli.textsafe import display_path, safe, safe_line
 
@@ -114,12 +113,16 @@ def short_date(article: Article) -> str:
 # --- list -----------------------------------------------------------------------------------
 
 
-def articles_table(
-    articles: Iterable[Listable], width: int, columns: tuple[str, ...] = DEFAULT_COLUMNS
+def rows_table(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    width: int,
+    *,
+    right: Collection[str] = (),
 ) -> Table:
-    """One line per article; the title (or last) column gets the width the others leave.
-    (The printer calls this for `list --format table`; the cells come from its columns.)"""
-    rows = table_rows(articles, columns)
+    """Rows of one-line cells as a table `width` cells wide: the title (or last) column gets
+    the width the others leave, outlets are cut at 14 cells, ids are cyan. The printer
+    makes the cells (newscli.printer.articles_table is `list --format table`)."""
     widths = [
         max([cell_len(name)] + [cell_len(row[i]) for row in rows]) for i, name in enumerate(columns)
     ]
@@ -138,7 +141,7 @@ def articles_table(
             width=widths[index],
             no_wrap=True,
             overflow="ellipsis",
-            justify="right" if COLUMNS[name].right else "left",
+            justify="right" if name in right else "left",
             style="cyan" if name == "id" else None,
         )
     for row in rows:
