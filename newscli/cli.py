@@ -475,7 +475,7 @@ def list_command(
             "--columns",
             metavar="NAMES",
             help="Comma-separated: id, published, archived, outlet, title, chars, author, "
-            "script, tags, url, path, full_id, published_at.",
+            "script, tags, url, path, full_id, published_at, archived_at.",
         ),
     ] = None,
     row_format: Annotated[
