@@ -109,7 +109,8 @@ class Column(Generic[R]):
 
 
 def _day(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d") if moment else ""
+    """The UTC day of a time, as tables and tsv/csv show `published` and `archived`."""
+    return (iso_utc(moment) or "")[:10]
 
 
 def _plain(value: str) -> str:
