@@ -109,8 +109,11 @@ class Article:
         return sum(len(block_plain_text(block)) for block in self.blocks)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form (convert, the index): the vocabulary of newscli/schema.json — the
-        full id, times as iso_utc, null for what is missing, tags an array."""
+        """The article as JSON-able data, exactly (the index stores it; from_dict reads it
+        back): the vocabulary of newscli/schema.json — the full id, null for what is
+        missing, tags an array — except that times keep their fraction of a second, if
+        any, so that the order of two articles is the same read from files or from the
+        index. What convert prints is export.article_dict: times there are iso_utc."""
         return {
             "id": self.id,
             "path": self.path,
@@ -118,8 +121,8 @@ class Article:
             "url": self.url or None,
             "outlet": self.outlet or None,
             "author": self.author or None,
-            "archived_at": iso_utc(self.archived_at),
-            "published_at": iso_utc(self.published_at),
+            "archived_at": _exact_iso(self.archived_at),
+            "published_at": _exact_iso(self.published_at),
             "published_source": self.published_source.value,
             "tags": list(self.tags),
             "lead_image": self.lead_image or None,
@@ -245,6 +248,15 @@ def _parse_iso(value: str | None) -> datetime | None:
     if not value:
         return None
     return datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
+
+
+def _exact_iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with Z, microseconds kept when there are any (lossless)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=None).isoformat() + "Z"
 
 
 def iso_utc(moment: datetime | None) -> str | None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from newscli.article import Article, Block, BlockKind
+from newscli.article import Article, Block, BlockKind, iso_utc
 from newscli.chinese import convert_for_display
 from newscli.textsafe import dumps, safe
 
@@ -163,8 +163,11 @@ def to_markdown(article: Article, script: str = "original") -> str:
 
 
 def article_dict(article: Article, script: str = "original") -> dict[str, Any]:
-    """Article.to_dict, its text converted to `script` (missing values stay null)."""
+    """What `convert --to json|jsonl` prints (the schema's `article`): Article.to_dict with
+    times in the one output form (iso_utc), its text converted to `script`."""
     data = article.to_dict()
+    data["published_at"] = iso_utc(article.published_at)
+    data["archived_at"] = iso_utc(article.archived_at)
     if script != "original":
         data["script"] = script
 
