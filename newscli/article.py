@@ -132,7 +132,7 @@ class Article:
             "chars": self.char_count,
             "script": self.script,
             "blocks": [block.to_dict() for block in self.blocks],
-            "text": self.body_text,
+            "text": self.body_text or None,
         }
 
     @classmethod

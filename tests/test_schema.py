@@ -106,3 +106,38 @@ def test_one_vocabulary(name: str) -> None:
     assert properties["id"] == {"$ref": "#/$defs/id"}
     assert properties["published_at"] == {"$ref": "#/$defs/opt_timestamp"}
     assert "published" not in properties
+
+
+def _hostile_corpus(root: Path) -> Path:
+    """Articles made to break outputs: control and bidi characters, an undecodable file
+    name, no date, no outlet, an empty body, a title that is all markup."""
+
+    def article(title: str, body: str, stamp: str = "1660528023000") -> bytes:
+        return f"<!--{stamp}-->\n[{title}](https://example.org/a)\n------\n{body}".encode()
+
+    root.mkdir()
+    (root / "ctl.txt").write_bytes(
+        article("標題\x1b[2J\u202e金正恩\x85", "<p>金正恩\x07說\t好</p>")
+    )
+    (root / "markup.txt").write_bytes(article("[bold red]金正恩[/]", "<p>金正恩</p><p></p>"))
+    (root / "nodate.txt").write_bytes(
+        b"[\xe9\x87\x91\xe6\xad\xa3\xe6\x81\xa9](u)\n------\n<p>x</p>"
+    )
+    (root / "empty-body.txt").write_bytes(article("空的", ""))
+    with open(bytes(root) + b"/bad\xffname.txt", "wb") as handle:
+        handle.write(article("非UTF-8文件名 金正恩", "<p>金正恩 金正恩</p>"))
+    return root
+
+
+def test_every_command_on_hostile_files(tmp_path: Path) -> None:
+    corpus = ["--corpus", str(_hostile_corpus(tmp_path / "hostile"))]
+    listed = json.loads(output("list", "-f", "json", "--columns", ALL_COLUMNS, *corpus))
+    assert len(listed) == 5
+    valid("list", listed)
+    valid("article", *json_lines(output("convert", "--all", "--to", "jsonl", *corpus)))
+    events = json_lines(output("search", "金正恩", "--json", *corpus))
+    valid("search_event", *events)
+    paths = [e["data"]["path"] for e in events if e["type"] == "begin"]
+    assert any("bytes" in path for path in paths) and any("text" in path for path in paths)
+    valid("stats", json.loads(output("stats", "--json", *corpus)))
+    valid("check", json.loads(output("check", "--json", *corpus)))
