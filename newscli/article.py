@@ -117,7 +117,7 @@ class Article:
         return {
             "id": self.id,
             "path": self.path,
-            "title": self.title,
+            "title": self.title or None,
             "url": self.url or None,
             "outlet": self.outlet or None,
             "author": self.author or None,
@@ -141,7 +141,7 @@ class Article:
         return cls(
             id=data["id"],
             path=data["path"],
-            title=data["title"],
+            title=data.get("title") or "",
             url=data.get("url") or "",
             outlet=data.get("outlet") or "",
             author=data.get("author") or "",

@@ -139,7 +139,7 @@ COLUMNS: dict[str, Column[Listable]] = {
             text=lambda a: _day(a.archived_at),
         ),
         Column[Listable]("outlet", lambda a: a.outlet or None),
-        Column[Listable]("title", lambda a: a.title),
+        Column[Listable]("title", lambda a: a.title or None),
         Column[Listable]("chars", lambda a: a.char_count, right=True),
         Column[Listable]("author", lambda a: a.author or None),
         Column[Listable]("script", lambda a: _plain(a.script)),
@@ -259,7 +259,7 @@ Counted = tuple[Listable, int]
 COUNT_COLUMNS: tuple[Column[Counted], ...] = (
     Column[Counted]("id", lambda pair: pair[0].id),
     Column[Counted]("hits", lambda pair: pair[1]),
-    Column[Counted]("title", lambda pair: pair[0].title),
+    Column[Counted]("title", lambda pair: pair[0].title or None),
 )
 
 
@@ -476,7 +476,7 @@ def write_search_events(
             "data": {
                 "path": rg_data(article.path),
                 "id": article.id,
-                "title": article.title,
+                "title": article.title or None,
                 "outlet": article.outlet or None,
                 "published_at": iso_utc(article.published_at),
             },

@@ -28,7 +28,7 @@ class Stats:
         def brief(article: Article) -> dict[str, Any]:
             return {
                 "id": article.id,
-                "title": article.title,
+                "title": article.title or None,
                 "outlet": article.outlet or None,
                 "published_at": iso_utc(article.published_at),
                 "chars": article.char_count,

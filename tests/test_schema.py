@@ -110,7 +110,7 @@ def test_one_vocabulary(name: str) -> None:
 
 def _hostile_corpus(root: Path) -> Path:
     """Articles made to break outputs: control and bidi characters, an undecodable file
-    name, no date, no outlet, an empty body, a title that is all markup."""
+    name, no date, no outlet, an empty body, no title, a title that is all markup."""
 
     def article(title: str, body: str, stamp: str = "1660528023000") -> bytes:
         return f"<!--{stamp}-->\n[{title}](https://example.org/a)\n------\n{body}".encode()
@@ -124,6 +124,7 @@ def _hostile_corpus(root: Path) -> Path:
         b"[\xe9\x87\x91\xe6\xad\xa3\xe6\x81\xa9](u)\n------\n<p>x</p>"
     )
     (root / "empty-body.txt").write_bytes(article("空的", ""))
+    (root / "no-title.txt").write_bytes(article("", "<p>金正恩</p>"))
     with open(bytes(root) + b"/bad\xffname.txt", "wb") as handle:
         handle.write(article("非UTF-8文件名 金正恩", "<p>金正恩 金正恩</p>"))
     return root
@@ -132,7 +133,7 @@ def _hostile_corpus(root: Path) -> Path:
 def test_every_command_on_hostile_files(tmp_path: Path) -> None:
     corpus = ["--corpus", str(_hostile_corpus(tmp_path / "hostile"))]
     listed = json.loads(output("list", "-f", "json", "--columns", ALL_COLUMNS, *corpus))
-    assert len(listed) == 5
+    assert len(listed) == 6 and any(row["title"] is None for row in listed)
     valid("list", listed)
     valid("article", *json_lines(output("convert", "--all", "--to", "jsonl", *corpus)))
     events = json_lines(output("search", "金正恩", "--json", *corpus))
