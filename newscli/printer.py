@@ -15,8 +15,6 @@ ten-digit prefix that every look-up accepts.
 
 from __future__ import annotations
 
-import base64
-import csv
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -208,6 +206,8 @@ def write_rows(
             out.write("\t".join(safe_line(column.cell(row)) for column in columns) + "\n")
             written += 1
     elif form == "csv":
+        import csv  # here: the hot paths (list -f tsv, search -c) need neither csv nor base64
+
         writer = csv.writer(out, lineterminator="\n")
         if headers:
             writer.writerow([column.name for column in columns])
@@ -320,6 +320,8 @@ def rg_data(text: str) -> dict[str, JSON]:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
+        import base64
+
         return {"bytes": base64.b64encode(_raw(text)).decode("ascii")}
     return {"text": text}
 
