@@ -60,6 +60,16 @@ def test_the_schema_is_valid_draft_2020_12() -> None:
     assert {"article", "list_row", "list", "search_event", "stats", "check"} <= set(SCHEMA["$defs"])
 
 
+def test_the_schemas_lists_are_the_models() -> None:
+    """A new date source or block kind must be described before it can be printed."""
+    from newscli.article import BlockKind, DateSource
+
+    article = SCHEMA["$defs"]["article"]["properties"]
+    assert article["published_source"]["enum"] == [source.value for source in DateSource]
+    block = SCHEMA["$defs"]["block"]["properties"]
+    assert block["kind"]["enum"] == [kind.value for kind in BlockKind]
+
+
 def test_the_schema_rejects_the_old_forms() -> None:
     """It is strict enough to catch what issue 8 found: short ids, +00:00, "" for null."""
     row = {"id": "38cea08e8c8c52de", "published_at": "2022-08-15T01:22:34Z", "author": None}
