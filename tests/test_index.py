@@ -362,7 +362,7 @@ def test_a_problem_is_told_once_then_counted(troubled: Path) -> None:
     first = _run(troubled, "list")
     assert _told(first) == [BROKEN_UTF8, UNDATED, NOT_AN_ARTICLE]
     assert "files have problems" not in first.stderr  # all three were just told
-    assert len(first.stdout.splitlines()) == 4  # results only on stdout
+    assert len(first.stdout.splitlines()) == 1 + 4  # header and results only on stdout
     for command in (
         ["list"],
         ["search", "金正恩"],
