@@ -44,21 +44,21 @@ class Block:
     def from_dict(cls, data: dict[str, Any]) -> Block:
         return cls(
             BlockKind(data["kind"]),
-            text=data.get("text", ""),
-            label=data.get("label", ""),
-            image_url=data.get("image_url", ""),
-            links=tuple(Link(link["text"], link["url"]) for link in data.get("links", [])),
+            text=data.get("text") or "",
+            label=data.get("label") or "",
+            image_url=data.get("image_url") or "",
+            links=tuple(Link(link["text"], link["url"]) for link in data.get("links") or []),
         )
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"kind": self.kind.value, "text": self.text}
-        if self.label:
-            data["label"] = self.label
-        if self.image_url:
-            data["image_url"] = self.image_url
-        if self.links:
-            data["links"] = [asdict(link) for link in self.links]
-        return data
+        """Every block has the same keys (one shape for DuckDB and Spark); null when absent."""
+        return {
+            "kind": self.kind.value,
+            "text": self.text or None,
+            "label": self.label or None,
+            "image_url": self.image_url or None,
+            "links": [asdict(link) for link in self.links],
+        }
 
 
 class DateSource(str, Enum):
@@ -118,25 +118,30 @@ class Article:
         return sum(len(block_plain_text(block)) for block in self.blocks)
 
     def to_dict(self) -> dict[str, Any]:
+        """The article as JSON-able data, exactly (the index stores it; from_dict reads it
+        back): the vocabulary of newscli/schema.json — the full id, null for what is
+        missing, tags an array — except that times keep their fraction of a second, if
+        any, so that the order of two articles is the same read from files or from the
+        index. What convert prints is export.article_dict: times there are iso_utc."""
         return {
             "id": self.id,
             "path": self.path,
-            "title": self.title,
-            "url": self.url,
-            "outlet": self.outlet,
-            "author": self.author,
-            "archived_at": _iso(self.archived_at),
-            "published_at": _iso(self.published_at),
+            "title": self.title or None,
+            "url": self.url or None,
+            "outlet": self.outlet or None,
+            "author": self.author or None,
+            "archived_at": _exact_iso(self.archived_at),
+            "published_at": _exact_iso(self.published_at),
             "published_source": self.published_source.value,
             "tags": list(self.tags),
-            "lead_image": self.lead_image,
-            "lead_caption": self.lead_caption,
+            "lead_image": self.lead_image or None,
+            "lead_caption": self.lead_caption or None,
             "encoding": self.encoding,
             "size_bytes": self.size_bytes,
             "chars": self.char_count,
             "script": self.script,
             "blocks": [block.to_dict() for block in self.blocks],
-            "text": self.body_text,
+            "text": self.body_text or None,
         }
 
     @classmethod
@@ -145,16 +150,16 @@ class Article:
         return cls(
             id=data["id"],
             path=data["path"],
-            title=data["title"],
-            url=data.get("url", ""),
-            outlet=data.get("outlet", ""),
-            author=data.get("author", ""),
+            title=data.get("title") or "",
+            url=data.get("url") or "",
+            outlet=data.get("outlet") or "",
+            author=data.get("author") or "",
             archived_at=_parse_iso(data.get("archived_at")),
             published_at=_parse_iso(data.get("published_at")),
             published_source=DateSource(data.get("published_source", "none")),
             tags=list(data.get("tags", [])),
-            lead_image=data.get("lead_image", ""),
-            lead_caption=data.get("lead_caption", ""),
+            lead_image=data.get("lead_image") or "",
+            lead_caption=data.get("lead_caption") or "",
             blocks=[Block.from_dict(block) for block in data.get("blocks", [])],
             encoding=data.get("encoding", "utf-8"),
             size_bytes=data.get("size_bytes", 0),
@@ -254,5 +259,21 @@ def _parse_iso(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
+def _exact_iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with Z, microseconds kept when there are any (lossless)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=None).isoformat() + "Z"
+
+
+def iso_utc(moment: datetime | None) -> str | None:
+    """The one form of a time in every JSON output: `2020-08-05T12:00:00Z` (UTC, whole
+    seconds, fixed width, so text order is time order); None when unknown. A naive time
+    is taken to be UTC already."""
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc)
+    return moment.replace(microsecond=0, tzinfo=None).isoformat() + "Z"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from newscli.archive import Archive
     from newscli.article import Article, Problem
     from newscli.filters import Filters
+    from newscli.printer import Counted, Listable
     from newscli.search import ArticleHits, Query
 
 EXIT_OK, EXIT_NO_MATCH, EXIT_ERROR = 0, 1, 2
@@ -380,6 +381,9 @@ class RowFormat(str, Enum):
     ids = "ids"
 
 
+NoHeadersOption = Annotated[
+    bool, typer.Option("--no-headers", help="TSV and CSV without their header row.")
+]
 SinceOption = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
@@ -457,7 +461,7 @@ def list_command(
             "--columns",
             metavar="NAMES",
             help="Comma-separated: id, published, archived, outlet, title, chars, author, "
-            "script, tags, url, path, full_id, published_at.",
+            "script, tags, url, path, full_id, published_at, archived_at.",
         ),
     ] = None,
     row_format: Annotated[
@@ -470,6 +474,7 @@ def list_command(
             "piped.",
         ),
     ] = None,
+    no_headers: NoHeadersOption = False,
     since: SinceOption = None,
     until: UntilOption = None,
     outlet: OutletOption = None,
@@ -487,7 +492,7 @@ def list_command(
     \b
     Example: newscli list --corpus ~/waimei --outlet 德國之聲 --since 2020-08 --limit 20
     """
-    from newscli.rows import parse_columns
+    from newscli.printer import parse_columns
 
     try:
         chosen = parse_columns(columns)
@@ -500,7 +505,7 @@ def list_command(
             _err(f"no articles in {archive.root}")
         elif not articles and filters.active:
             _err("no article matches the filters")
-    _print_rows(articles, chosen, row_format)
+    _print_rows(articles, chosen, row_format, headers=not no_headers)
 
 
 # Between articles when show writes several to a pipe.
@@ -520,18 +525,18 @@ def _names(given: list[str]) -> list[str]:
     return names
 
 
-def _print_rows(articles: list, columns: tuple[str, ...], row_format: RowFormat | None) -> None:  # type: ignore[type-arg]
-    from newscli.rows import text_lines
+def _print_rows(
+    articles: Iterable[Listable],
+    columns: tuple[str, ...],
+    row_format: RowFormat | None,
+    *,
+    headers: bool = True,
+) -> None:
+    from newscli.printer import write_list
 
     form = row_format.value if row_format else ("table" if _stdout_is_terminal() else "tsv")
-    if form == "table":
-        from newscli.render import articles_table
-
-        console = _console()
-        console.print(articles_table(articles, console.width, columns))
-        return
-    for line in text_lines(articles, columns, form):
-        print(line)
+    console = _console() if form == "table" else None
+    write_list(sys.stdout, articles, columns, form, headers=headers, console=console)
 
 
 @app.command()
@@ -690,8 +695,12 @@ def search(
         typer.Option("--max-results", min=1, metavar="N", help="At most N articles."),
     ] = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help="JSON Lines events: begin, match, end, summary.")
+        bool,
+        typer.Option(
+            "--json", help="JSON Lines events as rg --json prints them: begin, match, end, summary."
+        ),
     ] = False,
+    no_headers: NoHeadersOption = False,
     since: SinceOption = None,
     until: UntilOption = None,
     outlet: OutletOption = None,
@@ -748,17 +757,19 @@ def search(
                 found = True
         elif count and not as_json:
             counted = list(archive.search_counts(built, filters, sort, max_results))
-            _print_counts(counted, ids_only=False)
+            _print_counts(counted, ids_only=False, headers=not no_headers)
             found = bool(counted)
         elif as_json:
-            from newscli.render import search_json_lines
+            from newscli.printer import write_search_events
 
-            results = list(archive.search(built, filters, sort, max_results))
-            elapsed = time.perf_counter() - started
-            searched = archive.count(filters)
-            for line in search_json_lines(results, context, searched, elapsed):
-                print(line)
-            found = bool(results)
+            totals = write_search_events(
+                sys.stdout,
+                archive.search(built, filters, sort, max_results),
+                context=context,
+                searched=lambda: archive.count(filters),
+                started=started,
+            )
+            found = totals.searches_with_match > 0
         else:
             printed = 0
 
@@ -798,28 +809,26 @@ def _print_only_matching(results: Iterable[ArticleHits]) -> None:
             print(f"{ident}\t{safe_line(text[hit.start : hit.end])}")
 
 
-def _print_counts(counted: list, *, ids_only: bool) -> None:  # type: ignore[type-arg]
-    from newscli.article import short_id
-    from newscli.textsafe import safe_line  # not render.tsv_line: rich is not needed here
+def _print_counts(counted: Iterable[Counted], *, ids_only: bool, headers: bool = True) -> None:
+    from newscli.printer import write_counts, write_list
 
-    for article, hits in counted:
-        if ids_only:
-            print(short_id(article.id))
-        else:
-            print(f"{short_id(article.id)}\t{hits}\t{safe_line(article.title)}")
+    if ids_only:
+        write_list(sys.stdout, (article for article, _ in counted), (), "ids")
+    else:
+        write_counts(sys.stdout, counted, headers=headers)
 
 
 def _print_hits(results: Iterable[ArticleHits], context: int) -> None:
-    from newscli.render import search_result_lines, search_result_view
-
     if _stdout_is_terminal() or _COLOR["mode"] == "always":  # `| less -R` shows highlights
+        from newscli.render import search_result_view
+
         console = _console()
         for result in results:
             console.print(search_result_view(result, context))
     else:
-        for result in results:
-            for line in search_result_lines(result, context):
-                print(line)
+        from newscli.printer import write_search_lines
+
+        write_search_lines(sys.stdout, results, context)
 
 
 @app.command("index")
@@ -1044,9 +1053,9 @@ def stats(
     if filters.active and not computed.articles:
         _err("no article matches the filters")
     if as_json:
-        from newscli.export import dumps
+        from newscli.printer import write_json
 
-        print(dumps(computed.to_dict(), indent=2))
+        write_json(sys.stdout, computed.to_dict())
         return
     from newscli.render import stats_view
 
@@ -1070,8 +1079,7 @@ def check(
     Example: newscli check --corpus ~/waimei --json
     """
     from newscli.check import check_corpus
-    from newscli.export import dumps
-    from newscli.render import check_lines
+    from newscli.printer import check_lines, write_json, write_lines
 
     if no_index:
         report = check_corpus(_open_corpus(corpus))
@@ -1087,10 +1095,9 @@ def check(
             archive.index.mark_all_told()  # every problem is listed below
         archive.close()
     if as_json:
-        print(dumps(report.to_dict(), indent=2))
+        write_json(sys.stdout, report.to_dict())
     else:
-        for line in check_lines(report):
-            print(line)
+        write_lines(sys.stdout, check_lines(report))
     if not report.clean:
         raise typer.Exit(EXIT_NO_MATCH)
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from newscli.article import Article, Block, BlockKind
+from newscli.article import Article, Block, BlockKind, iso_utc
 from newscli.chinese import convert_for_display
-from newscli.textsafe import escape_json_text, safe
+from newscli.textsafe import dumps, safe
 
 
 def format_moment(moment: datetime | None) -> str:
@@ -164,21 +163,23 @@ def to_markdown(article: Article, script: str = "original") -> str:
 
 
 def article_dict(article: Article, script: str = "original") -> dict[str, Any]:
+    """What `convert --to json|jsonl` prints (the schema's `article`): Article.to_dict with
+    times in the one output form (iso_utc), its text converted to `script`."""
     data = article.to_dict()
+    data["published_at"] = iso_utc(article.published_at)
+    data["archived_at"] = iso_utc(article.archived_at)
     if script != "original":
         data["script"] = script
+
+        def convert(value: str | None) -> str | None:
+            return convert_for_display(value, script) if value else value
+
         for key in ("title", "outlet", "author", "lead_caption", "text"):
-            data[key] = convert_for_display(data[key], script)
+            data[key] = convert(data[key])
         for block in data["blocks"]:
-            block["text"] = convert_for_display(block["text"], script)
-            if "label" in block:
-                block["label"] = convert_for_display(block["label"], script)
+            block["text"] = convert(block["text"])
+            block["label"] = convert(block["label"])
     return data
-
-
-def dumps(data: Any, indent: int | None = None) -> str:
-    """JSON that stays valid and inert whatever the text holds (C1, bidi, lone surrogates)."""
-    return escape_json_text(json.dumps(data, ensure_ascii=False, indent=indent))
 
 
 def to_json(article: Article, script: str = "original") -> str:

@@ -12,7 +12,7 @@ import shlex
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -28,12 +28,10 @@ from newscli.article import Article, BlockKind, Summary, short_id
 from newscli.chinese import convert_for_display
 from newscli.export import display_label
 from newscli.linebreak import wrap_offsets
-from newscli.rows import COLUMNS, DEFAULT_COLUMNS, records
 from newscli.search import ArticleHits, snippet
 from newscli.textsafe import display_path, safe, safe_line
 
 if TYPE_CHECKING:
-    from newscli.check import CheckReport
     from newscli.stats import Stats
 
 
@@ -115,17 +113,16 @@ def short_date(article: Article | Summary) -> str:
 # --- list -----------------------------------------------------------------------------------
 
 
-def articles_table(
-    articles: Iterable[Article | Summary], width: int, columns: tuple[str, ...] = DEFAULT_COLUMNS
+def rows_table(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    width: int,
+    *,
+    right: Collection[str] = (),
 ) -> Table:
-    """One line per article; the title (or last) column gets the width the others leave."""
-    rows = [
-        tuple(
-            f"{value:,}" if isinstance(value, int) else safe_line(str(value))
-            for value in record.values()
-        )
-        for record in records(articles, columns)
-    ]
+    """Rows of one-line cells as a table `width` cells wide: the title (or last) column gets
+    the width the others leave, outlets are cut at 14 cells, ids are cyan. The printer
+    makes the cells (newscli.printer.articles_table is `list --format table`)."""
     widths = [
         max([cell_len(name)] + [cell_len(row[i]) for row in rows]) for i, name in enumerate(columns)
     ]
@@ -144,7 +141,7 @@ def articles_table(
             width=widths[index],
             no_wrap=True,
             overflow="ellipsis",
-            justify="right" if COLUMNS[name].right else "left",
+            justify="right" if name in right else "left",
             style="cyan" if name == "id" else None,
         )
     for row in rows:
@@ -155,10 +152,6 @@ def articles_table(
             cells.append(cell)
         table.add_row(*cells)
     return table
-
-
-def tsv_line(values: Iterable[str]) -> str:
-    return "\t".join(safe_line(value) for value in values)
 
 
 # --- show -----------------------------------------------------------------------------------
@@ -261,68 +254,6 @@ def search_result_view(result: ArticleHits, context: int) -> Group:
         parts.append(CJKText(hit_snippet_text(text, result, index, context), indent=2))
     parts.append(Text(""))
     return Group(*parts)  # type: ignore[arg-type]
-
-
-def search_result_lines(result: ArticleHits, context: int) -> Iterator[str]:
-    """The same, as plain lines for a pipe: header, then one tab-indented line per hit."""
-    article = result.article
-    yield tsv_line([short_id(article.id), short_date(article), article.title])
-    text = article.text
-    for index in range(len(result.hits)):
-        yield "\t" + safe_line(hit_snippet_text(text, result, index, context).plain)
-
-
-def search_json_lines(
-    results: list[ArticleHits], context: int, searched: int, elapsed: float
-) -> Iterator[str]:
-    """rg --json style events: begin, match (one per hit), end per article; then summary.
-
-    Offsets are in characters: `offsets` into the article's text (title, a blank line,
-    then the body: Article.text), `snippet_offsets` into the snippet."""
-    from newscli.export import dumps
-
-    total = 0
-    for result in results:
-        article = result.article
-        yield dumps(
-            {
-                "type": "begin",
-                "data": {
-                    "id": article.id,
-                    "path": article.path,
-                    "title": article.title,
-                    "published": article.published_at.isoformat() if article.published_at else None,
-                },
-            }
-        )
-        text = article.text
-        for hit in result.hits:
-            piece = snippet(text, hit, context)
-            yield dumps(
-                {
-                    "type": "match",
-                    "data": {
-                        "id": article.id,
-                        "text": text[hit.start : hit.end],
-                        "offsets": {"start": hit.start, "end": hit.end},
-                        "snippet": piece.text,
-                        "snippet_offsets": {"start": piece.highlight[0], "end": piece.highlight[1]},
-                    },
-                }
-            )
-        total += len(result.hits)
-        yield dumps({"type": "end", "data": {"id": article.id, "hits": len(result.hits)}})
-    yield dumps(
-        {
-            "type": "summary",
-            "data": {
-                "articles_searched": searched,
-                "articles_matched": len(results),
-                "hits": total,
-                "elapsed_seconds": round(elapsed, 6),
-            },
-        }
-    )
 
 
 # --- stats ----------------------------------------------------------------------------------
@@ -443,45 +374,3 @@ def index_progress() -> Iterator[Callable[[int, int], None]]:
     finally:
         if task is not None:
             progress.stop()
-
-
-# --- check ----------------------------------------------------------------------------------
-
-
-def check_lines(report: CheckReport, shown: int = 20) -> Iterator[str]:
-    """The check report as plain lines: counts first, then each list (long ones cut)."""
-
-    def listing(paths: list[str]) -> Iterator[str]:
-        for path in sorted(paths)[:shown]:
-            yield "    " + display_path(path)
-        if len(paths) > shown:
-            yield f"    … {len(paths) - shown} more (--json lists all)"
-
-    yield (
-        f"{display_path(report.root)}: {report.files:,} files, {report.articles:,} articles, "
-        f"{len(report.ignored):,} ignored (not articles)"
-    )
-    yield f"problems: {len(report.problems):,}"
-    for kind, problems in report.problems_by_kind().items():
-        yield f"  {kind} ({len(problems):,})"
-        for problem in problems:
-            yield f"    {display_path(problem.path)}: {safe_line(problem.reason)}"
-    encodings = ", ".join(f"{name} {count:,}" for name, count in report.encodings.most_common())
-    yield f"encodings: {encodings or '-'}"
-    for path, encoding in sorted(report.legacy_encoded)[:shown]:
-        yield f"    {display_path(path)}: {encoding}"
-    sources = ", ".join(
-        f"{name.replace('_', ' ')} {count:,}" for name, count in report.date_sources.most_common()
-    )
-    yield f"published date from: {sources or '-'}"
-    yield f"no published date: {len(report.undated):,}"
-    yield from listing(report.undated)
-    yield f"no body text: {len(report.empty):,}"
-    yield from listing(report.empty)
-    yield f"urls in several files: {len(report.duplicates):,}"
-    for url, paths in sorted(report.duplicates.items())[:shown]:
-        yield f"  {safe_line(url)}"
-        yield from listing(paths)
-    if report.ignored:
-        yield f"ignored: {len(report.ignored):,}"
-        yield from listing(report.ignored)

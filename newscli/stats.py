@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from newscli.article import Article, Summary, short_id
+from newscli.article import Article, Summary, iso_utc
 
 EXTREMES = 5  # largest and smallest articles listed
 
@@ -20,7 +20,7 @@ class Stats:
     months: dict[str, int] = field(default_factory=dict)  # YYYY-MM → articles, every month
     scripts: Counter[str] = field(default_factory=Counter)
     undated: int = 0
-    first: str | None = None  # earliest published, ISO
+    first: str | None = None  # earliest published (article.iso_utc)
     last: str | None = None
     largest: list[Article | Summary] = field(default_factory=list)
     smallest: list[Article | Summary] = field(default_factory=list)
@@ -28,17 +28,18 @@ class Stats:
     def to_dict(self) -> dict[str, Any]:
         def brief(article: Article | Summary) -> dict[str, Any]:
             return {
-                "id": short_id(article.id),
-                "title": article.title,
-                "outlet": article.outlet,
+                "id": article.id,
+                "title": article.title or None,
+                "outlet": article.outlet or None,
+                "published_at": iso_utc(article.published_at),
                 "chars": article.char_count,
             }
 
         return {
             "articles": self.articles,
             "characters": self.characters,
-            "first_published": self.first,
-            "last_published": self.last,
+            "first_published_at": self.first,
+            "last_published_at": self.last,
             "undated": self.undated,
             "outlets": dict(self.outlets.most_common()),
             "scripts": {
@@ -64,7 +65,7 @@ def compute(articles: Sequence[Article | Summary]) -> Stats:
             months[article.published_at.strftime("%Y-%m")] += 1
     dated = sorted(a.published_at for a in articles if a.published_at)
     if dated:
-        stats.first, stats.last = dated[0].isoformat(), dated[-1].isoformat()
+        stats.first, stats.last = iso_utc(dated[0]), iso_utc(dated[-1])
         stats.months = {
             month: months.get(month, 0) for month in _month_range(min(months), max(months))
         }

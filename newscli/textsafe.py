@@ -8,7 +8,9 @@ objects (which never parse markup), never markup strings.
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 # C0 controls but tab and newline, DEL, C1 controls, bidi embeddings/overrides/isolates,
 # and lone surrogates (undecodable bytes in file names, kept by surrogateescape).
@@ -44,3 +46,8 @@ def display_path(path: str) -> str:
 def escape_json_text(serialized: str) -> str:
     """JSON already escapes C0 controls; escape C1, bidi controls and surrogates too."""
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", serialized)
+
+
+def dumps(data: Any, indent: int | None = None) -> str:
+    """JSON that stays valid and inert whatever the text holds (C1, bidi, lone surrogates)."""
+    return escape_json_text(json.dumps(data, ensure_ascii=False, indent=indent))

@@ -21,8 +21,8 @@ from newscli.article import Summary, newest_first
 from newscli.corpus import load_corpus
 from newscli.index import Index, index_dir_for
 from newscli.load import load_articles
+from newscli.printer import search_result_lines
 from newscli.refresh import IndexedRow, Refresh
-from newscli.render import search_result_lines
 from newscli.search import Matcher, Query
 
 runner = CliRunner()
@@ -113,7 +113,7 @@ def test_freshness_add_edit_delete_rename(seeds_copy: Path) -> None:
     assert len(_ids(seeds_copy, "防卫互助协定")) == 1
     # rename: the id follows the path
     extra.rename(seeds_copy / "renamed.txt")
-    listed = runner.invoke(cli.app, ["list", "--corpus", str(seeds_copy)]).stdout
+    listed = runner.invoke(cli.app, ["list", "--no-headers", "--corpus", str(seeds_copy)]).stdout
     assert "新文章" in listed and len(listed.splitlines()) == 2
 
 
@@ -360,7 +360,7 @@ def test_a_problem_is_told_once_then_counted(troubled: Path) -> None:
     first = _run(troubled, "list")
     assert _told(first) == [BROKEN_UTF8, UNDATED, NOT_AN_ARTICLE]
     assert "files have problems" not in first.stderr  # all three were just told
-    assert len(first.stdout.splitlines()) == 4  # results only on stdout
+    assert len(first.stdout.splitlines()) == 1 + 4  # header and results only on stdout
     for command in (
         ["list"],
         ["search", "金正恩"],

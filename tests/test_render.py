@@ -10,10 +10,10 @@ from rich.text import Text
 
 from newscli.article import Article, Block, BlockKind
 from newscli.export import to_json, to_markdown, to_txt
+from newscli.printer import articles_table
 from newscli.render import (
     CJKText,
     article_view,
-    articles_table,
     make_console,
     pager_command,
 )

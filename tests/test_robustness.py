@@ -235,7 +235,7 @@ def test_encodings_are_detected_and_named(hostile: tuple[Path, dict[str, str]]) 
 
 def test_end_to_end_on_the_hostile_folder(hostile: tuple[Path, dict[str, str]]) -> None:
     root, expected = hostile
-    listing = runner.invoke(cli.app, ["list", "--corpus", str(root)])
+    listing = runner.invoke(cli.app, ["list", "--no-headers", "--corpus", str(root)])
     assert listing.exit_code == 0
     rows = listing.stdout.splitlines()
     articles = [rel for rel, outcome in expected.items() if outcome.startswith(("article", "warn"))]
@@ -339,7 +339,7 @@ def test_empty_and_missing_folders(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     result = runner.invoke(cli.app, ["list", "--corpus", str(empty)])
-    assert result.exit_code == 0 and result.stdout == ""
+    assert result.exit_code == 0 and result.stdout == "id\tpublished\toutlet\ttitle\tchars\n"
     assert result.stderr.strip() == f"newscli: no articles in {empty}"
     missing = runner.invoke(cli.app, ["search", "x", "--corpus", str(tmp_path / "nope")])
     assert missing.exit_code == 2 and "no such file or folder" in missing.stderr

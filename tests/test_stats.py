@@ -1,0 +1,43 @@
+"""`stats`: the numbers of a corpus, exactly, on the seeds and on real posts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from newscli.corpus import load_corpus
+from newscli.load import load_articles
+from newscli.stats import EXTREMES, compute
+
+
+def test_stats_of_the_seeds_exactly() -> None:
+    data = compute(load_articles(load_corpus(None)).articles).to_dict()
+    smallest = {
+        "id": "dc6d1d42a40981a9",
+        "title": "普京会金正恩 朝俄签订防卫互助协定",
+        "outlet": "德国之声",
+        "published_at": "2024-06-19T12:42:32Z",
+        "chars": 1068,
+    }
+    largest = {
+        "id": "38cea08e8c8c52de",
+        "title": "朝鮮官媒：普京致函金正恩 稱將擴大雙邊關係",
+        "outlet": "德国之声",
+        "published_at": "2022-08-15T01:22:34Z",
+        "chars": 1786,
+    }
+    assert data["smallest"] == [smallest, largest]
+    assert data["largest"] == [largest, smallest]
+    assert data["first_published_at"] == "2022-08-15T01:22:34Z"
+    assert data["last_published_at"] == "2024-06-19T12:42:32Z"
+
+
+def test_largest_and_smallest_on_real_posts(corpus_slice: Path) -> None:
+    articles = load_articles(load_corpus(str(corpus_slice))).articles
+    assert len(articles) > 2 * EXTREMES
+    data = compute(articles).to_dict()
+    sizes = sorted(a.char_count for a in articles)
+    assert [entry["chars"] for entry in data["smallest"]] == sizes[:EXTREMES]
+    assert [entry["chars"] for entry in data["largest"]] == sizes[::-1][:EXTREMES]
+    by_id = {a.id: a for a in articles}
+    for entry in data["smallest"] + data["largest"]:
+        assert by_id[entry["id"]].title == entry["title"]
