@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timezone, tzinfo
 from enum import Enum
 from typing import Any, Protocol, TypeVar
 
@@ -251,6 +251,22 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}"
+
+
+Timed = TypeVar("Timed", Article, Summary)
+
+
+def in_zone(item: Timed, zone: tzinfo) -> Timed:
+    """The same article with its times given in `zone` (the reader's --tz), for display:
+    every human-readable date then shows that zone's day and hour, while JSON (iso_utc)
+    stays in UTC."""
+    if zone is timezone.utc:
+        return item
+    return replace(
+        item,
+        published_at=item.published_at.astimezone(zone) if item.published_at else None,
+        archived_at=item.archived_at.astimezone(zone) if item.archived_at else None,
+    )
 
 
 def _parse_iso(value: str | None) -> datetime | None:

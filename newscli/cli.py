@@ -6,6 +6,8 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
+from datetime import tzinfo
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
@@ -16,6 +18,7 @@ from typer.core import TyperGroup
 from newscli import __version__
 from newscli.archive import HitSort, ListSort
 from newscli.article import Script as ScriptName
+from newscli.article import in_zone
 from newscli.search import Scope
 
 if TYPE_CHECKING:
@@ -424,17 +427,42 @@ ScriptFilterOption = Annotated[
 ]
 
 
+TzOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--tz",
+        metavar="ZONE",
+        envvar="NEWSCLI_TZ",
+        help="The time zone of the dates shown and of --since/--until days: UTC (default), "
+        "local, a name such as Asia/Taipei, or an offset such as +08:00. JSON stays in UTC.",
+        show_default=False,
+    ),
+]
+
+
+def _zone(tz: str | None) -> tzinfo:
+    from newscli.dates import UTC, parse_zone
+
+    if tz is None:
+        return UTC
+    try:
+        return parse_zone(tz)
+    except ValueError as error:
+        _fail(f"--tz: {error}")
+
+
 def _filters(
     since: str | None,
     until: str | None,
     outlet: list[str] | None,
     script: list[ScriptName] | None,
     tag: list[str] | None,
+    zone: tzinfo,
 ) -> Filters:
     from newscli.filters import FilterError, Filters
 
     try:
-        return Filters.parse(since, until, outlet or (), script or (), tag or ())
+        return Filters.parse(since, until, outlet or (), script or (), tag or (), zone)
     except FilterError as error:
         _fail(str(error))
 
@@ -480,6 +508,7 @@ def list_command(
     outlet: OutletOption = None,
     script: ScriptFilterOption = None,
     tag: TagOption = None,
+    tz: TzOption = None,
     no_index: NoIndexOption = False,
     color: ColorOption = None,
     quiet: QuietOption = False,
@@ -498,14 +527,15 @@ def list_command(
         chosen = parse_columns(columns)
     except ValueError as error:
         _fail(str(error))
-    filters = _filters(since, until, outlet, script, tag)
+    zone = _zone(tz)
+    filters = _filters(since, until, outlet, script, tag, zone)
     with _archive(corpus, no_index, filters, quiet) as archive:
         articles = list(archive.list(filters, sort, reverse, limit))
         if not articles and not archive.problems and not filters.active:
             _err(f"no articles in {archive.root}")
         elif not articles and filters.active:
             _err("no article matches the filters")
-    _print_rows(articles, chosen, row_format, headers=not no_headers)
+    _print_rows((in_zone(a, zone) for a in articles), chosen, row_format, headers=not no_headers)
 
 
 # Between articles when show writes several to a pipe.
@@ -565,6 +595,7 @@ def show(
     pager: Annotated[
         bool, typer.Option("--pager/--no-pager", help="Page long articles on a terminal.")
     ] = True,
+    tz: TzOption = None,
     color: ColorOption = None,
     quiet: QuietOption = False,
 ) -> None:
@@ -579,7 +610,8 @@ def show(
     from newscli.export import to_txt
 
     archive = _open_archive(corpus, no_index=False)
-    found = _articles_by_name(archive, _names(articles), quiet)
+    zone = _zone(tz)
+    found = (in_zone(a, zone) for a in _articles_by_name(archive, _names(articles), quiet))
     if not _stdout_is_terminal():
         for number, article in enumerate(found):
             if number:
@@ -706,6 +738,7 @@ def search(
     outlet: OutletOption = None,
     script: ScriptFilterOption = None,
     tag: TagOption = None,
+    tz: TzOption = None,
     no_index: NoIndexOption = False,
     color: ColorOption = None,
 ) -> None:
@@ -726,7 +759,8 @@ def search(
     texts = ([query] if query is not None else []) + list(patterns or [])
     if not texts:
         _fail("give a QUERY or at least one -e PATTERN")
-    filters = _filters(since, until, outlet, script, tag)
+    zone = _zone(tz)
+    filters = _filters(since, until, outlet, script, tag, zone)
     try:
         built = Query(
             tuple(Matcher(t, regex=regex, ignore_case=ignore_case) for t in texts),
@@ -756,7 +790,10 @@ def search(
                 print(short_id(article_id))
                 found = True
         elif count and not as_json:
-            counted = list(archive.search_counts(built, filters, sort, max_results))
+            counted = [
+                (in_zone(item, zone), hits)
+                for item, hits in archive.search_counts(built, filters, sort, max_results)
+            ]
             _print_counts(counted, ids_only=False, headers=not no_headers)
             found = bool(counted)
         elif as_json:
@@ -780,7 +817,10 @@ def search(
                     yield result
 
             # One article at a time: snippets are made only for what is printed.
-            streamed = counting(archive.search(built, filters, sort, max_results))
+            streamed = counting(
+                replace(result, article=in_zone(result.article, zone))
+                for result in archive.search(built, filters, sort, max_results)
+            )
             if only_matching:
                 _print_only_matching(streamed)
             else:
@@ -950,6 +990,7 @@ def convert(
         ),
     ] = None,
     tag: TagOption = None,
+    tz: TzOption = None,
     corpus: CorpusOption = None,
     no_index: NoIndexOption = False,
     color: ColorOption = None,
@@ -972,7 +1013,8 @@ def convert(
     names = list(articles or [])
     if sum((export_all, bool(names), bool(queries))) != 1:
         _fail("give ARTICLEs, --query TEXT or --all (one of them)")
-    filters = _filters(since, until, outlet, source_script, tag)
+    zone = _zone(tz)
+    filters = _filters(since, until, outlet, source_script, tag, zone)
     with _archive_for_export(corpus, no_index, names, filters, quiet) as archive:
         if export_all:
             selected = archive.articles(filters)
@@ -980,6 +1022,7 @@ def convert(
             selected = (found.article for found in archive.search(_query(queries), filters))
         else:
             selected = filters.select(_articles_by_name(archive, _names(names), quiet))
+        selected = (in_zone(article, zone) for article in selected)
         try:
             report = archive.export(
                 selected, to.value, script.value, output, folder=out_dir, force=force
@@ -1035,6 +1078,7 @@ def stats(
     outlet: OutletOption = None,
     script: ScriptFilterOption = None,
     tag: TagOption = None,
+    tz: TzOption = None,
     no_index: NoIndexOption = False,
     color: ColorOption = None,
     quiet: QuietOption = False,
@@ -1047,9 +1091,10 @@ def stats(
     """
     from newscli.stats import compute
 
-    filters = _filters(since, until, outlet, script, tag)
+    zone = _zone(tz)
+    filters = _filters(since, until, outlet, script, tag, zone)
     with _archive(corpus, no_index, filters, quiet) as archive:
-        computed = compute(list(archive.list(filters)))
+        computed = compute([in_zone(summary, zone) for summary in archive.list(filters)])
     if filters.active and not computed.articles:
         _err("no article matches the filters")
     if as_json:

@@ -153,3 +153,56 @@ def start_of_day(day: date, zone: tzinfo) -> datetime:
 
 def same_day(moment: datetime, day: date, zone: tzinfo) -> bool:
     return moment.astimezone(zone).date() == day
+
+
+# --- the reader's zone (--tz) -------------------------------------------------------------
+
+_OFFSET = re.compile(r"(?:UTC|GMT)?\s*(?P<sign>[+-])(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?")
+
+
+def parse_zone(name: str) -> tzinfo:
+    """What `--tz` takes: `UTC`, `local` (this machine's zone), an IANA name
+    (`Asia/Taipei`, `Europe/Paris`) or a fixed offset (`+08:00`, `UTC+8`)."""
+    text = name.strip()
+    if text.upper() in ("UTC", "Z", "GMT"):
+        return UTC
+    if text.lower() == "local":
+        local = datetime.now().astimezone().tzinfo
+        return local if local is not None else UTC
+    offset = _OFFSET.fullmatch(text)
+    if offset:
+        hours, minutes = int(offset["h"]), int(offset["m"] or 0)
+        if hours <= 14 and minutes < 60:
+            sign = -1 if offset["sign"] == "-" else 1
+            delta = sign * timedelta(hours=hours, minutes=minutes)
+            return timezone(delta, _offset_label(delta))
+    try:
+        return ZoneInfo(text)
+    except (KeyError, ValueError, OSError):  # not found (a KeyError), or not a key at all
+        pass
+    raise ValueError(
+        f"{name!r} is not a time zone (use UTC, local, an IANA name such as Asia/Taipei,"
+        " or an offset such as +08:00)"
+    )
+
+
+def _offset_label(delta: timedelta | None) -> str:
+    if not delta:
+        return "UTC"
+    minutes = int(delta.total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours:02d}:{rest:02d}"
+
+
+def format_moment(moment: datetime | None) -> str:
+    """A time as people read it, in the zone it carries: `2020-08-05 19:55 UTC+08:00`
+    (`… UTC` for UTC): the offset, never an ambiguous abbreviation such as CST."""
+    if moment is None:
+        return ""
+    return f"{moment:%Y-%m-%d %H:%M} {_offset_label(moment.utcoffset())}"
+
+
+def format_day(moment: datetime | None) -> str:
+    """The day of a time, in the zone it carries."""
+    return f"{moment:%Y-%m-%d}" if moment is not None else ""

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from newscli.article import Article, Block, BlockKind, iso_utc
 from newscli.chinese import convert_for_display
+from newscli.dates import format_moment
 from newscli.textsafe import dumps, safe
-
-
-def format_moment(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else ""
 
 
 def metadata_line(article: Article, convert: Callable[[str], str] = str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timezone, tzinfo
 from typing import TypeVar
 
 from newscli.article import Article, Script, Summary
@@ -55,11 +55,12 @@ def _key(text: str) -> str:
 
 @dataclass(frozen=True)
 class Filters:
-    since: date | None = None  # on the published date (UTC), inclusive
+    since: date | None = None  # on the published day (in `zone`), inclusive
     until: date | None = None
     outlets: tuple[str, ...] = ()  # any of; Traditional/Simplified- and case-insensitive
     scripts: tuple[Script, ...] = ()  # any of
     tags: tuple[str, ...] = ()  # any of (front matter tags)
+    zone: tzinfo = timezone.utc  # whose calendar --since/--until days are (the reader's --tz)
 
     def __post_init__(self) -> None:
         if self.since and self.until and self.since > self.until:
@@ -78,6 +79,7 @@ class Filters:
         outlets: Iterable[str] = (),
         scripts: Iterable[Script | str] = (),
         tags: Iterable[str] = (),
+        zone: tzinfo = timezone.utc,
     ) -> Filters:
         """Filters from what a user types (days as YYYY, YYYY-MM or YYYY-MM-DD)."""
         return cls(
@@ -86,6 +88,7 @@ class Filters:
             outlets=tuple(outlets),
             scripts=tuple(_script(script) for script in scripts),
             tags=tuple(tags),
+            zone=zone,
         )
 
     @property
@@ -96,7 +99,7 @@ class Filters:
         if self.since or self.until:
             if article.published_at is None:
                 return False
-            day = article.published_at.date()
+            day = article.published_at.astimezone(self.zone).date()
             if (self.since and day < self.since) or (self.until and day > self.until):
                 return False
         if self.scripts and article.script not in {script.value for script in self.scripts}:

@@ -107,8 +107,11 @@ class Column(Generic[R]):
 
 
 def _day(moment: datetime | None) -> str:
-    """The UTC day of a time, as tables and tsv/csv show `published` and `archived`."""
-    return (iso_utc(moment) or "")[:10]
+    """The day of a time, as tables and tsv/csv show `published` and `archived`: in the
+    zone the time carries (UTC, or the reader's --tz: see article.in_zone)."""
+    from newscli.dates import format_day
+
+    return format_day(moment)
 
 
 def _plain(value: str) -> str:

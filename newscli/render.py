@@ -26,6 +26,7 @@ from rich.text import Text
 
 from newscli.article import Article, BlockKind, Summary, short_id
 from newscli.chinese import convert_for_display
+from newscli.dates import format_day, format_moment
 from newscli.export import display_label
 from newscli.linebreak import wrap_offsets
 from newscli.search import ArticleHits, snippet
@@ -107,7 +108,7 @@ class CommandPager(Pager):
 
 
 def short_date(article: Article | Summary) -> str:
-    return article.published_at.strftime("%Y-%m-%d") if article.published_at else "-"
+    return format_day(article.published_at) or "-"
 
 
 # --- list -----------------------------------------------------------------------------------
@@ -171,7 +172,7 @@ def article_view(article: Article, script: str = "original") -> Group:
     if article.outlet:
         meta.append(safe_line(convert_for_display(article.outlet, script)), style="cyan")
     if article.published_at:
-        meta.append("  published " + article.published_at.strftime("%Y-%m-%d %H:%M UTC"))
+        meta.append("  published " + format_moment(article.published_at))
         if article.published_source.value != "body":
             meta.append(f" (from {article.published_source.value.replace('_', ' ')})", style="dim")
     if article.author:
@@ -179,9 +180,7 @@ def article_view(article: Article, script: str = "original") -> Group:
     meta.append(f"  {article.script} script", style="dim")
     parts.append(CJKText(meta))
     if article.archived_at:
-        parts.append(
-            Text("archived " + article.archived_at.strftime("%Y-%m-%d %H:%M UTC"), style="dim")
-        )
+        parts.append(Text("archived " + format_moment(article.archived_at), style="dim"))
     if article.url:
         parts.append(CJKText(Text(safe_line(article.url), style="dim underline")))
     location = f"id {article.id}  ·  {display_path(article.path)}"

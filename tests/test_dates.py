@@ -9,7 +9,15 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from newscli.article import Article, DateSource
-from newscli.dates import cna_dateline_day, epoch_dateline_day, parse_date, rfi_dateline
+from newscli.dates import (
+    cna_dateline_day,
+    epoch_dateline_day,
+    format_day,
+    format_moment,
+    parse_date,
+    parse_zone,
+    rfi_dateline,
+)
 from newscli.parse import parse_article
 
 UTC = timezone.utc
@@ -166,3 +174,73 @@ def test_a_huge_italic_first_line_is_not_a_slow_date_line() -> None:
     article = _article("德国之声", body)
     assert time.perf_counter() - started < 2
     assert article.published_source is DateSource.ARCHIVED
+
+
+# --- the reader's zone: --tz ----------------------------------------------------------------
+
+
+def test_parse_zone_names_offsets_and_errors() -> None:
+    moment = datetime(2020, 8, 5, 20, 30, tzinfo=UTC)
+    assert format_moment(moment) == "2020-08-05 20:30 UTC"
+    assert (
+        format_moment(moment.astimezone(parse_zone("Asia/Taipei"))) == "2020-08-06 04:30 UTC+08:00"
+    )
+    assert format_day(moment.astimezone(parse_zone("Asia/Taipei"))) == "2020-08-06"
+    paris = parse_zone("Europe/Paris")  # daylight saving time is the zone's, not a fixed offset
+    assert format_moment(moment.astimezone(paris)) == "2020-08-05 22:30 UTC+02:00"
+    winter = datetime(2020, 12, 5, 20, 30, tzinfo=UTC)
+    assert format_moment(winter.astimezone(paris)) == "2020-12-05 21:30 UTC+01:00"
+    assert parse_zone("+08:00").utcoffset(None) == timedelta(hours=8)
+    assert parse_zone("UTC-5").utcoffset(None) == timedelta(hours=-5)
+    assert parse_zone("utc") is UTC
+    assert parse_zone("local") is not None
+    for bad in ("Mars/Base", "../../etc/passwd", "+99:00", "", "Asia/"):
+        with pytest.raises(ValueError, match="not a time zone"):
+            parse_zone(bad)
+
+
+def test_since_and_until_are_days_of_the_readers_zone() -> None:
+    from newscli.filters import Filters
+
+    # 2022-08-15 01:22 UTC is still the 14th in Honolulu and already the 15th in Taipei.
+    article = Article(
+        id="0" * 16, path="a.md", title="t", published_at=datetime(2022, 8, 15, 1, 22, tzinfo=UTC)
+    )
+    hawaii = parse_zone("-10:00")
+    assert Filters.parse(since="2022-08-15", until="2022-08-15").matches(article)
+    assert not Filters.parse(since="2022-08-15", until="2022-08-15", zone=hawaii).matches(article)
+    assert Filters.parse(since="2022-08-14", until="2022-08-14", zone=hawaii).matches(article)
+
+
+def test_tz_option_on_list_show_and_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from newscli import cli
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(cli.app, list(args))
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    # The older seed was published 2022-08-15 01:22 UTC: the 14th in Honolulu.
+    assert "2022-08-15\t" in run("list")
+    assert "2022-08-14\t" in run("list", "--tz", "-10:00")
+    assert "38cea08e8c8c52de\t2022-08-14" in run("list", "--tz", "Pacific/Honolulu")
+    monkeypatch.setenv("NEWSCLI_TZ", "Pacific/Honolulu")
+    assert "2022-08-14\t" in run("list")
+    assert (
+        run("list", "--since", "2022-08-14", "--until", "2022-08-14", "-f", "ids") == "38cea08e8c\n"
+    )
+    monkeypatch.delenv("NEWSCLI_TZ")
+    assert "2022-08-15 09:22 UTC+08:00" in run("show", "38ce", "--tz", "Asia/Taipei")
+    assert "2022-08-15 01:22 UTC" in run("show", "38ce")
+    assert "38cea08e8c\t2022-08-14\t" in run("search", "雙邊關係", "--tz", "-10:00")
+    # JSON keeps one form whatever the zone: UTC with Z.
+    row = json.loads(run("list", "-f", "jsonl", "--tz", "Asia/Taipei").split("\n")[1])
+    assert row["published_at"] == "2022-08-15T01:22:34Z"
+    bad = CliRunner().invoke(cli.app, ["list", "--tz", "Mars/Base"])
+    assert bad.exit_code == 2
+    assert bad.stderr.startswith("newscli: --tz: 'Mars/Base' is not a time zone")
+    assert len(bad.stderr.strip().split("\n")) == 1
