@@ -37,3 +37,15 @@ def test_typer_range_has_no_pydantic_and_runs_on_the_oldest_python() -> None:
 
     major, minor = (int(part) for part in typer.__version__.split(".")[:2])
     assert (major, minor) >= (0, 26) and (major, minor) < (0, 29)
+
+
+def test_readme_module_table_matches_the_package() -> None:
+    """The README's module list names every module of the package, and nothing else."""
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Modules") :]
+    section = section[: section.index("\n## ")]
+    listed = re.findall(r"^\| `(\w+)` \| \S", section, re.M)
+    files = sorted(p.stem for p in (root / "newscli").glob("*.py") if not p.stem.startswith("_"))
+    assert sorted(listed) == files
