@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 __version__ = "0.1.0"
 # Bump these when parsing or normalization changes what they produce: every index
 # built by an older version is then rebuilt by itself.
-PARSER_VERSION = 3
+PARSER_VERSION = 4
 NORMALIZER_VERSION = 1
 
 if TYPE_CHECKING:

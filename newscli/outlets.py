@@ -29,6 +29,9 @@ class OutletRules:
     reporters: tuple[re.Pattern[str], ...] = ()
     # The first paragraph "dd/mm/yyyy - hh:mm" is the publication time, Paris local (RFI).
     paris_dateline: bool = False
+    # Links removed (with their text) when their text starts with one of these: a link to
+    # another article set inside this one's text ("延伸阅读：headline"), not its text.
+    drop_links: tuple[re.Pattern[str], ...] = ()
 
 
 def _blocks(*patterns: str) -> tuple[re.Pattern[str], ...]:
@@ -37,7 +40,14 @@ def _blocks(*patterns: str) -> tuple[re.Pattern[str], ...]:
 
 # Rules every outlet gets: the archive's own feed footer, added to pages of many outlets.
 COMMON = OutletRules(
-    drop_blocks=_blocks(r"获取更多RSS[：:]?(?:\s*https?://\S+)*\s*"),
+    drop_blocks=_blocks(
+        r"获取更多RSS[：:]?(?:\s*https?://\S+)*\s*",
+        # A paragraph of "further reading" headlines (China Digital Times, DW, CNA).
+        r"(?:延伸|更多)(?:阅读|閱讀)\s*(?:[：:》].*)?",
+    ),
+    # "延伸阅读：headline" / "延伸閱讀》headline" links to other articles, set inside the text
+    # by DW and CNA and kept by those who republish them (China Digital Times).
+    drop_links=(re.compile(r"\s*(?:延伸|更多)(?:阅读|閱讀)"),),
 )
 
 # The layout without the archive header (front matter + HTML only): its site logo is one
@@ -77,6 +87,13 @@ RULES: dict[str, OutletRules] = {
                 r"(?:(?:\d{4}年)?(?:\d{1,2}月)?\d{1,2}日[^（）\d]{0,8}?|特稿)）"
             ),
         ),
+    ),
+    # DW sets "延伸阅读：" / "更多阅读：" + another article's headline (and sometimes its
+    # teaser) inside its text: as a link (dropped by COMMON's drop_links), or as a paragraph
+    # that starts with the label (dropped whole here). Not this article's text, and a source
+    # of false hits in search.
+    "德国之声": OutletRules(
+        drop_blocks=_blocks(r"(?:延伸|更多)阅读.*"),
     ),
     "法广": OutletRules(
         drop_selectors=(".m-interstitial__ad", ".m-block-ad"),  # the ad label 广告

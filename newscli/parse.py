@@ -464,6 +464,10 @@ def parse_body(
     for selector in rules.drop_selectors:
         for node in tree.css(selector):
             node.decompose()
+    link_patterns = COMMON.drop_links + rules.drop_links
+    for link in tree.css("a"):
+        if any(pattern.match(link.text(deep=True)) for pattern in link_patterns):
+            link.decompose()
     walker = _Walker(base_url, rules.dateline_zone)
     walker.walk(root)
     blocks = _drop_boilerplate(walker.blocks, rules, headerless)

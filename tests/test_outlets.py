@@ -54,7 +54,12 @@ POSTS = {
         "2020-10-26-新疆喀什染疫者暴增 有超级传播者？.md",
     ],
     "自由亚洲电台": ["2020-07-17-“战狼”后浪来了   外交部发言人迎新.md"],
-    "德国之声": ["2020-08-05-黎巴嫩大爆炸数千伤亡  疑仓库化学品引起.md"],
+    "德国之声": [
+        "2020-08-05-黎巴嫩大爆炸数千伤亡  疑仓库化学品引起.md",
+        "2020-10-20-瑞典禁止华为、中兴参与5G建设.md",  # 延伸阅读： as a paragraph
+        "2020-10-15-扭转特朗普反共形象 拜登抢得走抗中牌?.md",  # … as links, one mid-paragraph
+        "2020-09-09-被骂垃圾还要忍？德国警察很受伤.md",  # … as a link before real text
+    ],
     "金融时报": ["2020-07-20-Lex专栏：银行应停止向煤电厂放贷.md"],
 }
 
@@ -62,7 +67,8 @@ POSTS = {
 BOILERPLATE = re.compile(
     r"延伸閱讀|小百科|看更多|關閉|获取更多RSS|feedx\.|^\d\d/\d\d/\d{4} - \d\d:\d\d$|^广告$|"
     r"\d+ 分钟前|使用浏览器播视频|^\">$|Better Feed from|"
-    r"订阅NYT简报|此处订阅|Listen on:|YouTube播放列表|donate\.epochtimes|\n\n\n",
+    r"订阅NYT简报|此处订阅|Listen on:|YouTube播放列表|donate\.epochtimes|\n\n\n|"
+    r"(?:延伸|更多)阅读",
     re.M,
 )
 # Recall leaves out exactly that furniture: these elements, and elements whose whole
@@ -77,7 +83,8 @@ FURNITURE_TEXT = re.compile(
     r"Feed enhanced by Better Feed from Ozh|[（(]欢迎点击此处订阅.*|感谢阅读今天的简报.*|"
     r"Listen on: ?Apple Podcasts.*|For full access to print, digital and audio editions.*|"
     r"Please subscribe to The Economist.*|《[^》]{1,20}》YouTube播放列表.*|【支持】.*donate.*|"
-    r".*\d{4}-\d\d-\d\d[T ]\d\d:\d\d.*|.*\d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d.*",
+    r".*\d{4}-\d\d-\d\d[T ]\d\d:\d\d.*|.*\d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d.*|"
+    r"(?:延伸|更多)(?:阅读|閱讀).*",
     re.S,
 )
 _INLINE = frozenset("p div li small span a b strong i em h1 h2 figcaption".split())
@@ -158,6 +165,20 @@ def test_outlet_boilerplate_gone_and_text_kept(outlet: str, outlet_posts: dict[s
         assert not article.body_text.startswith("\n")
         assert all(block.text for block in article.blocks if block.kind is not BlockKind.IMAGE)
         assert body_recall(raw, article) >= 0.99, name
+
+
+def test_dw_further_reading_links_go_and_the_text_around_them_stays(
+    outlet_posts: dict[str, str],
+) -> None:
+    paragraph = _parse(outlet_posts["2020-10-20-瑞典禁止华为、中兴参与5G建设.md"])
+    assert "5G合同多多" not in paragraph.text  # another article's headline
+    links = _parse(outlet_posts["2020-10-15-扭转特朗普反共形象 拜登抢得走抗中牌?.md"])
+    assert "美中争端已无回头路" not in links.text and "北京拜登" not in links.body_text
+    # The sentence the link ended is kept whole.
+    assert "要让中国对病毒蔓延到世界承担所有责任」。" in links.body_text
+    kept = _parse(outlet_posts["2020-09-09-被骂垃圾还要忍？德国警察很受伤.md"])
+    assert "是不是言论自由？德内政部长拟告专栏作家" not in kept.text
+    assert any(b.text.startswith("该文刊登后引发很大争议") for b in kept.blocks)
 
 
 def test_cna_caption_glossary_reporter_and_dateline(outlet_posts: dict[str, str]) -> None:
