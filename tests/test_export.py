@@ -5,11 +5,19 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from newscli import cli
 from newscli.article import Article, Block, BlockKind, Link, iso_utc
 from newscli.corpus import load_corpus
 from newscli.export import article_dict, to_json, to_jsonl_line
 from newscli.load import load_articles
+
+runner = CliRunner()
 
 
 def seed(article_id: str = "38cea08e8c8c52de") -> Article:
@@ -101,3 +109,25 @@ def test_dicts_of_the_old_form_still_load() -> None:
     article = Article.from_dict(old)
     assert article.url == "" and article.blocks[0].text == "正文"
     assert iso_utc(article.published_at) == "2022-08-15T01:22:34Z"
+
+
+@pytest.mark.parametrize("which", ["seeds", "slice"])
+def test_duckdb_counts_match_stats(which: str, corpus_slice: Path, tmp_path: Path) -> None:
+    corpus = [] if which == "seeds" else ["--corpus", str(corpus_slice)]
+    target = tmp_path / "articles.jsonl"
+    exported = runner.invoke(
+        cli.app, ["convert", "--all", "--to", "jsonl", "-o", str(target), *corpus]
+    )
+    assert exported.exit_code == 0, exported.stderr
+    stats = json.loads(runner.invoke(cli.app, ["stats", "--json", *corpus]).stdout)
+    rows = duckdb.sql(
+        f"SELECT outlet, count(*) AS n, sum(chars) AS chars FROM read_json_auto('{target}', format='newline_delimited') "
+        "GROUP BY outlet"
+    ).fetchall()
+    assert {outlet: n for outlet, n, _ in rows} == stats["outlets"]
+    assert sum(chars for _, _, chars in rows) == stats["characters"]
+    # Nested blocks are queryable too: every article's blocks unnest to their kinds.
+    kinds = duckdb.sql(
+        f"SELECT DISTINCT unnest(blocks).kind AS kind FROM read_json_auto('{target}', format='newline_delimited')"
+    ).fetchall()
+    assert ("paragraph",) in kinds
