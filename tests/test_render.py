@@ -113,6 +113,20 @@ def test_a_url_is_shown_whole_on_a_narrow_terminal() -> None:
     assert article.url in capture.get().splitlines()
 
 
+def test_a_quote_is_drawn_with_a_bar_and_a_paragraph_is_not() -> None:
+    paragraph = "記者在現場看到，示威者在警方勸離後陸續散去。"
+    quote = "「我們不會屈服，也不會離開。」"
+    article = Article(
+        id="q",
+        path="q.txt",
+        title="引語",
+        blocks=[Block(BlockKind.PARAGRAPH, text=paragraph), Block(BlockKind.QUOTE, text=quote)],
+    )
+    lines = [line.rstrip() for line in _render(article_view(article)).splitlines()]
+    assert f"│ {quote}" in lines
+    assert paragraph in lines and f"│ {paragraph}" not in lines
+
+
 def test_a_200k_character_paragraph_renders_in_well_under_a_second() -> None:
     paragraph = (
         "金正恩也致信普京稱，「俄羅斯和朝鮮的友誼是在戰勝日本而建立的」。Pat Ryder 說。" * 6000
