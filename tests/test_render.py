@@ -9,14 +9,18 @@ import pytest
 from rich.text import Text
 
 from newscli.article import Article, Block, BlockKind
+from newscli.corpus import load_corpus
 from newscli.export import to_json, to_markdown, to_txt
+from newscli.load import load_articles
 from newscli.printer import articles_table
 from newscli.render import (
     CJKText,
     article_view,
     make_console,
     pager_command,
+    stats_view,
 )
+from newscli.stats import compute
 from newscli.textsafe import safe, safe_line
 
 HOSTILE = "标题\x1b[31m红\x1b]0;pwned\x07 [bold red]x[/] [link=http://e.vil]y[/link] \u202eevil\x9b2J :smile:"
@@ -164,3 +168,18 @@ def test_color_always_wins_over_no_color(monkeypatch: pytest.MonkeyPatch) -> Non
 )
 def test_pager_command_gives_less_minus_r(environ: dict[str, str], command: list[str]) -> None:
     assert pager_command(environ) == command
+
+
+def test_the_stats_view_lists_the_largest_and_the_smallest_articles() -> None:
+    stats = compute(load_articles(load_corpus(None)).articles)
+    lines = [line.rstrip() for line in _render(stats_view(stats, 80), width=80).splitlines()]
+    largest = lines.index("largest articles")
+    smallest = lines.index("smallest articles")
+    assert lines[largest + 1 : largest + 3] == [
+        "38cea08e8c     1,786  朝鮮官媒：普京致函金正恩 稱將擴大雙邊關係",
+        "dc6d1d42a4     1,068  普京会金正恩 朝俄签订防卫互助协定",
+    ]
+    assert lines[smallest + 1 : smallest + 3] == [
+        "dc6d1d42a4     1,068  普京会金正恩 朝俄签订防卫互助协定",
+        "38cea08e8c     1,786  朝鮮官媒：普京致函金正恩 稱將擴大雙邊關係",
+    ]
