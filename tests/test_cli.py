@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ESC_TITLE
 from typer.testing import CliRunner
 
 from newscli import cli
@@ -522,3 +523,159 @@ def test_show_several_articles_on_a_terminal(monkeypatch: pytest.MonkeyPatch) ->
     older = result.stdout.index("朝鮮官媒：普京致函金正恩")
     rule = result.stdout.index("─" * 20, newer)
     assert newer < rule < older
+
+
+def test_stats_on_the_seeds(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = json.loads(run("stats", "--json").stdout)
+    assert data["articles"] == 2 and data["characters"] == 1068 + 1786
+    assert data["outlets"] == {"德国之声": 2}
+    assert data["scripts"] == {"traditional": 0, "simplified": 1, "mixed": 1, "other": 0}
+    assert data["first_published_at"] == "2022-08-15T01:22:34Z"
+    assert data["last_published_at"] == "2024-06-19T12:42:32Z"
+    assert (
+        len(data["months"]) == 23
+        and data["months"]["2022-08"] == 1
+        and data["months"]["2023-01"] == 0
+    )
+    assert data["largest"][0]["id"] == "38cea08e8c8c52de"
+    assert data["smallest"][0]["id"] == "dc6d1d42a40981a9"
+    monkeypatch.setattr(cli, "_stdout_is_terminal", lambda: True)
+    view = run("stats").stdout
+    assert view.startswith("2 articles, 2,854 characters, published 2022-08-15 … 2024-06-19")
+    assert "2022-09 … 2024-05" in view  # empty months folded into one line
+    assert "德国之声  2 █" in view
+
+
+@pytest.mark.parametrize(
+    "command", ["list", "show", "search", "convert", "stats", "check", "index"]
+)
+def test_every_help_has_an_example(command: str) -> None:
+    result = run(command, "--help")
+    assert result.exit_code == 0 and "Example: newscli" in result.stdout
+
+
+def test_color_option(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "_stdout_is_terminal", lambda: True)
+    monkeypatch.delenv("NO_COLOR")
+    coloured = run("--color", "always", "search", "雙邊關係").stdout
+    assert "\x1b[" in coloured
+    plain = run("--color", "never", "search", "雙邊關係").stdout
+    assert "\x1b[" not in plain and "雙邊關係" in plain
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b[" not in run("search", "雙邊關係").stdout
+
+
+def test_end_to_end_on_the_hostile_folder(hostile: tuple[Path, dict[str, str]]) -> None:
+    root, expected = hostile
+    listing = runner.invoke(cli.app, ["list", "--no-headers", "--corpus", str(root)])
+    assert listing.exit_code == 0
+    rows = listing.stdout.splitlines()
+    articles = [rel for rel, outcome in expected.items() if outcome.startswith(("article", "warn"))]
+    assert len(rows) == len(articles)
+    for rel, outcome in expected.items():
+        if outcome.startswith(("warn", "problem")):
+            mentions = [
+                line for line in listing.stderr.splitlines() if rel.replace("\n", "\\n") in line
+            ]
+            assert len(mentions) == 1, (rel, listing.stderr)
+    # No raw escape byte or bidi override reaches the terminal, and markup stays literal.
+    for output in (listing.stdout, listing.stderr):
+        assert "\x1b" not in output and "\u202e" not in output and "\x9b" not in output
+    assert "[bold red]markup[/]" in listing.stdout
+
+    search = runner.invoke(cli.app, ["search", "防卫互助协定", "--corpus", str(root), "-l"])
+    assert search.exit_code == 0
+    assert len(search.stdout.split()) >= 5  # seed 002 and its re-encoded, re-lined copies
+    hostile_search = runner.invoke(cli.app, ["search", "正文", "--corpus", str(root)])
+    assert "\x1b" not in hostile_search.stdout and "␛[2J" in hostile_search.stdout
+
+    shown = runner.invoke(cli.app, ["show", str(root / "enc" / "big5.txt"), "--corpus", str(root)])
+    assert shown.exit_code == 0 and shown.stdout.startswith("臺灣選舉結果揭曉")
+    escaped = runner.invoke(
+        cli.app, ["show", str(root / "text" / "escapes.txt"), "--corpus", str(root)]
+    )
+    assert "\x1b" not in escaped.stdout and "␛]0;owned␇" in escaped.stdout
+    as_json = runner.invoke(
+        cli.app,
+        ["convert", str(root / "text" / "escapes.txt"), "--to", "json", "--corpus", str(root)],
+    )
+    assert json.loads(as_json.stdout)["title"] == ESC_TITLE
+    for form in ("txt", "md"):
+        exported = runner.invoke(
+            cli.app,
+            ["convert", str(root / "text" / "escapes.txt"), "--to", form, "--corpus", str(root)],
+        )
+        assert "\x1b" not in exported.stdout and "\u202e" not in exported.stdout
+
+    checked = runner.invoke(cli.app, ["check", "--corpus", str(root), "--json"])
+    assert checked.exit_code == 1
+    report = json.loads(checked.stdout)
+    reported = [item["path"] for items in report["problems"].values() for item in items]
+    bad = [rel for rel, outcome in expected.items() if outcome.startswith(("warn", "problem"))]
+    assert sorted(os.path.relpath(p, root) for p in reported) == sorted(bad)
+    assert report["encodings"]["gb18030"] == 1 and report["encodings"]["big5hkscs"] == 1
+    # The symlink is the same article as the healthy seed: one url, two files.
+    assert any(len(paths) == 2 for paths in report["duplicate_urls"].values())
+    assert os.path.relpath(report["no_body_text"][0], root) == "shape/header-no-body.txt"
+    text_report = runner.invoke(cli.app, ["check", "--corpus", str(root)])
+    assert text_report.exit_code == 1 and "problems: " in text_report.stdout
+
+
+def test_same_answers_without_the_index(hostile: tuple[Path, dict[str, str]]) -> None:
+    root, _ = hostile
+    runner.invoke(cli.app, ["list", "--corpus", str(root)])  # tells each problem, once
+    for command in (["list"], ["search", "-c", "金正恩"], ["check", "--json"]):
+        with_index = runner.invoke(cli.app, [*command, "--corpus", str(root)])
+        without = runner.invoke(cli.app, [*command, "--corpus", str(root), "--no-index"])
+        assert with_index.stdout == without.stdout, command
+        # Once told, the index says what --no-index says: at most one summary line.
+        assert with_index.stderr == without.stderr, command
+
+
+def test_nothing_in_the_corpus_changes(
+    hostile: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    root, _ = hostile
+
+    def snapshot() -> dict[str, tuple[int, int]]:
+        state = {}
+        for folder, _, names in os.walk(root):
+            for name in names:
+                path = os.path.join(folder, name)
+                if os.path.islink(path) or not os.path.exists(path):
+                    continue
+                info = os.stat(path)
+                state[path] = (info.st_size, info.st_mtime_ns)
+        return state
+
+    before = snapshot()
+    for command in (
+        ["list"],
+        ["search", "x"],
+        ["check"],
+        ["convert", "000", "-o", str(tmp_path / "out.txt")],
+    ):
+        runner.invoke(cli.app, [*command, "--corpus", str(root)])
+    assert snapshot() == before
+
+
+def test_empty_and_missing_folders(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = runner.invoke(cli.app, ["list", "--corpus", str(empty)])
+    assert result.exit_code == 0 and result.stdout == "id\tpublished\toutlet\ttitle\tchars\n"
+    assert result.stderr.strip() == f"newscli: no articles in {empty}"
+    missing = runner.invoke(cli.app, ["search", "x", "--corpus", str(tmp_path / "nope")])
+    assert missing.exit_code == 2 and "no such file or folder" in missing.stderr
+
+
+def test_file_names_with_newlines_work_end_to_end(corpus_slice: Path) -> None:
+    odd = [p for p in corpus_slice.rglob("*") if p.is_file() and "\n" in p.name]
+    assert odd, "the slice should hold the posts whose names contain a newline"
+    runner = CliRunner()
+    listing = runner.invoke(cli.app, ["list", "--corpus", str(corpus_slice)])
+    assert listing.exit_code == 0
+    rows = listing.stdout.splitlines()
+    assert all(len(row.split("\t")) == 5 for row in rows)  # no row broken by a newline
+    shown = runner.invoke(cli.app, ["show", str(odd[0]), "--corpus", str(corpus_slice)])
+    assert shown.exit_code == 0, shown.stderr

@@ -7,10 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS
+from conftest import SEED_000, SEEDS
 
 from newscli import corpus as corpus_module
-from newscli.corpus import scan
+from newscli.corpus import decode, scan
 
 
 def _tree(root: Path, folders: int = 12) -> None:
@@ -64,3 +64,15 @@ def test_broken_link_found_by_the_second_process_is_a_problem(tmp_path: Path) ->
     os.symlink(tmp_path / "nowhere.txt", tmp_path / "day-04" / "deeper" / "broken.txt")
     found = scan(tmp_path)
     assert [p.reason for p in found.problems] == ["broken symbolic link"]
+
+
+def test_utf8_with_a_few_bad_bytes_is_not_taken_for_gb18030() -> None:
+    decoded = decode(SEED_000[:500] + b"\x80" + SEED_000[500:], "x.txt")
+    assert decoded.encoding == "utf-8"
+    assert "朝鮮官媒" in decoded.text and len(decoded.problems) == 1
+
+
+def test_symlink_loop_is_walked_once(tmp_path: Path) -> None:
+    shutil.copytree(SEEDS, tmp_path / "c")
+    os.symlink(tmp_path / "c", tmp_path / "c" / "again")
+    assert len(scan(tmp_path / "c").stats) == 2

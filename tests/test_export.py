@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from newscli import cli
 from newscli.article import Article, Block, BlockKind, Link, iso_utc
 from newscli.corpus import load_corpus
-from newscli.export import article_dict, to_json, to_jsonl_line
+from newscli.export import article_dict, md_url, to_json, to_jsonl_line, to_markdown
 from newscli.load import load_articles
+
+runner = CliRunner()
 
 
 def seed(article_id: str = "38cea08e8c8c52de") -> Article:
@@ -101,3 +110,90 @@ def test_dicts_of_the_old_form_still_load() -> None:
     article = Article.from_dict(old)
     assert article.url == "" and article.blocks[0].text == "正文"
     assert iso_utc(article.published_at) == "2022-08-15T01:22:34Z"
+
+
+@pytest.mark.parametrize("which", ["seeds", "slice"])
+def test_duckdb_counts_match_stats(which: str, corpus_slice: Path, tmp_path: Path) -> None:
+    corpus = [] if which == "seeds" else ["--corpus", str(corpus_slice)]
+    target = tmp_path / "articles.jsonl"
+    exported = runner.invoke(
+        cli.app, ["convert", "--all", "--to", "jsonl", "-o", str(target), *corpus]
+    )
+    assert exported.exit_code == 0, exported.stderr
+    stats = json.loads(runner.invoke(cli.app, ["stats", "--json", *corpus]).stdout)
+    rows = duckdb.sql(
+        f"SELECT outlet, count(*) AS n, sum(chars) AS chars FROM read_json_auto('{target}', format='newline_delimited') "
+        "GROUP BY outlet"
+    ).fetchall()
+    assert {outlet: n for outlet, n, _ in rows} == stats["outlets"]
+    assert sum(chars for _, _, chars in rows) == stats["characters"]
+    # Nested blocks are queryable too: every article's blocks unnest to their kinds.
+    kinds = duckdb.sql(
+        f"SELECT DISTINCT unnest(blocks).kind AS kind FROM read_json_auto('{target}', format='newline_delimited')"
+    ).fetchall()
+    assert ("paragraph",) in kinds
+
+
+# --- Markdown: safe by construction, a url can only ever be one inert link ---
+
+HOSTILE_IMAGES = [
+    'http://i/x.jpg"><script>alert(1)</script>',
+    "http://i/x.jpg)[INJECTED](http://evil.example/)",
+    "http://i/x.jpg> <b>bold</b>",
+    "http://i/a b.jpg",
+]
+
+
+def _article(**fields: object) -> Article:
+    base: dict[str, object] = {"id": "0" * 16, "path": "x.md", "title": "標題"}
+    base.update(fields)
+    return Article(**base)  # type: ignore[arg-type]
+
+
+def _links(markdown: str) -> list[str]:
+    """Every link or image target a Markdown renderer would see: ](…) and <…> autolinks."""
+    return re.findall(r"\]\(<([^>]*)>\)", markdown) + re.findall(
+        r"^\[\^\d+\]: <([^>]*)>", markdown, re.M
+    )
+
+
+def test_hostile_image_urls_stay_one_inert_link() -> None:
+    for url in HOSTILE_IMAGES:
+        markdown = to_markdown(_article(blocks=[Block(BlockKind.IMAGE, "說明", image_url=url)]))
+        assert "INJECTED](" not in markdown
+        assert "<script" not in markdown and "<b>" not in markdown
+        image_lines = [line for line in markdown.splitlines() if line.startswith("![")]
+        assert len(image_lines) == 1
+        target = re.fullmatch(r"!\[說明\]\(<([^<>()\s]*)>\)", image_lines[0])
+        assert target is not None, image_lines[0]
+
+
+def test_non_http_urls_are_never_links() -> None:
+    markdown = to_markdown(
+        _article(
+            url="javascript:alert(1)",
+            blocks=[
+                Block(BlockKind.IMAGE, "圖", image_url="javascript:alert(2)"),
+                Block(BlockKind.IMAGE, "", image_url="data:image/png;base64,AAAA"),
+            ],
+        )
+    )
+    assert "<javascript:" not in markdown
+    assert "](<javascript" not in markdown and "](<data:" not in markdown
+    assert "*圖*" in markdown  # the caption is kept even when the image is not linked
+    assert md_url("javascript:alert(1)") is None
+    assert md_url("HTTPS://example.com/a b") == "HTTPS://example.com/a%20b"
+
+
+def test_footnote_urls_are_escaped() -> None:
+    url = "https://example.com/a>b)[x](y"
+    block = Block(BlockKind.PARAGRAPH, "看這裡的報導", links=(Link("報導", url),))
+    markdown = to_markdown(_article(blocks=[block]))
+    assert "[^1]: <https://example.com/a%3Eb%29%5Bx%5D%28y>" in markdown
+    assert all("<" not in target and ">" not in target for target in _links(markdown))
+
+
+def test_ordinary_urls_are_unchanged() -> None:
+    url = "https://www.dw.com/zh/普京/a-69399723?x=1&y=2#top"
+    markdown = to_markdown(_article(url=url, outlet="德国之声"))
+    assert "<https://www.dw.com/zh/%E6%99%AE%E4%BA%AC/a-69399723?x=1&y=2#top>" in markdown

@@ -60,3 +60,11 @@ def test_select_is_lazy_and_keeps_the_order() -> None:
     kept = Filters.parse(outlets=["bbc"]).select(items)
     assert next(kept).id == f"{1:016x}"
     assert [a.id for a in kept] == [f"{3:016x}", f"{5:016x}"]
+
+
+def test_parse_day() -> None:
+    assert str(parse_day("2020")) == "2020-01-01"
+    assert str(parse_day("2020", end=True)) == "2020-12-31"
+    assert str(parse_day("2020-02", end=True)) == "2020-02-29"
+    with pytest.raises(ValueError):
+        parse_day("yesterday")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from conftest import SEEDS
+import pytest
+from conftest import SEEDS, _article
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from newscli.chinese import detect_script
 from newscli.corpus import SourceFile, load_corpus
-from newscli.load import load, load_all, load_bytes
+from newscli.load import load, load_all, load_articles, load_bytes
 from newscli.parse import parse_article
 
 
@@ -48,3 +52,180 @@ def test_load_all_in_the_scans_order() -> None:
     results = list(load_all(corpus))
     assert [result.source for result in results] == corpus.files
     assert all(result.article is not None for result in results)
+
+
+def test_every_case_is_an_article_or_one_problem(hostile: tuple[Path, dict[str, str]]) -> None:
+    root, expected = hostile
+    corpus = load_corpus(root)
+    loaded = load_articles(corpus)
+    by_path = {os.path.relpath(a.path, root): a for a in loaded.articles}
+    problems: dict[str, list[str]] = {}
+    for problem in loaded.problems:
+        problems.setdefault(os.path.relpath(problem.path, root), []).append(problem.reason)
+    for rel, outcome in expected.items():
+        kind, _, reason = outcome.partition(":")
+        if kind == "article":
+            assert rel in by_path, rel
+            assert rel not in problems, (rel, problems.get(rel))
+        elif kind == "warn":
+            assert rel in by_path, rel
+            assert len(problems[rel]) == 1 and reason in problems[rel][0], (rel, problems.get(rel))
+        elif kind == "problem":
+            assert rel not in by_path, rel
+            assert len(problems[rel]) == 1 and reason in problems[rel][0], (rel, problems.get(rel))
+        else:
+            assert rel not in by_path and rel not in problems, rel
+    unexpected = set(problems) - {
+        rel for rel, o in expected.items() if o.startswith(("warn", "problem"))
+    }
+    assert not unexpected, {rel: problems[rel] for rel in unexpected}
+
+
+def test_encodings_are_detected_and_named(hostile: tuple[Path, dict[str, str]]) -> None:
+    root, _ = hostile
+    articles = {os.path.relpath(a.path, root): a for a in load_articles(load_corpus(root)).articles}
+    assert articles["enc/gbk.txt"].encoding == "gb18030"
+    assert articles["enc/gbk.txt"].title == "普京会金正恩 朝俄签订防衛互助協定"
+    assert articles["enc/big5.txt"].encoding == "big5hkscs"
+    assert articles["enc/big5.txt"].title == "臺灣選舉結果揭曉　執政黨獲勝"
+    assert articles["enc/utf16.txt"].encoding == "utf-16-le (BOM)"
+    assert articles["enc/utf8-bom.txt"].encoding == "utf-8 (BOM)"
+    assert articles["enc/utf16.txt"].title == articles["healthy/002 copy「二」.txt"].title
+    assert articles["lines/cr.txt"].blocks == articles["healthy/002 copy「二」.txt"].blocks
+    assert articles["lines/mixed.txt"].blocks == articles["healthy/002 copy「二」.txt"].blocks
+    assert "alert" not in articles["shape/script-style.txt"].text
+    assert "注释" not in articles["shape/script-style.txt"].text
+    assert articles["shape/deep.txt"].body_text == "很深的文字"
+    assert articles["shape/title-brackets.txt"].title == "a ] b ) c [d]"
+    assert articles["shape/cut-tag.txt"].body_text == "完整的段落"
+
+
+def test_file_deleted_between_listing_and_reading(seeds_copy: Path) -> None:
+    victim = load_corpus(seeds_copy).files[0]
+    Path(victim.path).unlink()
+    result = load(victim)
+    assert result.article is None
+    assert result.problems[0].reason == "file disappeared while reading"
+
+
+def test_fifty_megabyte_body(tmp_path: Path) -> None:
+    paragraph = "<p>" + "这是一个非常长的文章里的一段话，用来测试很大的文件。" * 20 + "</p>"
+    body = paragraph * (50 * 1024 * 1024 // len(paragraph.encode()))
+    path = tmp_path / "huge.txt"
+    path.write_text(_article("巨大的文章", body), encoding="utf-8")
+    assert path.stat().st_size > 50 * 1024 * 1024 * 0.99
+    source = load_corpus(path).files[0]
+    result = load(source)
+    assert result.article is not None and result.problems == []
+    assert len(result.article.blocks) == body.count("<p>")
+
+
+# --- mutated real files never make the parser raise: each yields an article or a problem.
+# CI runs a few hundred cases; by hand, NEWSCLI_FUZZ_EXAMPLES=10000 runs ten thousand. ---
+
+EXAMPLES = int(os.environ.get("NEWSCLI_FUZZ_EXAMPLES", "150"))
+SOURCE = SourceFile("/fuzz/a.txt", "a.txt", 0, 0)
+SEED_FILES = [path.read_bytes() for path in sorted(SEEDS.iterdir())]
+HTML_BITS = [
+    b"<",
+    b">",
+    b"</p>",
+    b"<p>",
+    b"<div>",
+    b"</div>",
+    b"<img src=",
+    b'"',
+    b"<br>",
+    b"<!--",
+    b"-->",
+    b"<script>",
+    b"</script>",
+    b"<b>",
+    b"<i>",
+    b"&nbsp;",
+    b"&#0;",
+    b"&#x1b;",
+    b"\x1b[31m",
+    b"------\n",
+    b"<!--123-->\n",
+    b"---\n",
+    b"[",
+    b"](",
+    b")",
+    b"\r",
+    b"\n",
+    b"\x00",
+    b"\xff",
+    b"<figure><img src=x><figcaption>",
+    b"<div><i>",
+    b"</i></div>",
+    "雙邊".encode(),
+]
+ENCODINGS = [
+    "utf-8",
+    "utf-8-sig",
+    "utf-16",
+    "utf-16-le",
+    "gb18030",
+    "big5",
+    "latin-1",
+    "cp1252",
+    "shift_jis",
+]
+
+
+def check(data: bytes) -> None:
+    result = load_bytes(SOURCE, data)
+    assert result.article is not None or result.problems or result.ignored
+    if result.article is not None:
+        result.article.to_dict()  # the whole model is usable
+        _ = result.article.text
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> bytes:
+    data = bytearray(draw(st.sampled_from(SEED_FILES + _slice_files())))
+    for _ in range(draw(st.integers(0, 8))):
+        action = draw(st.sampled_from(["flip", "insert", "delete", "truncate"]))
+        position = draw(st.integers(0, max(len(data) - 1, 0)))
+        if action == "flip" and data:
+            data[position] = draw(st.integers(0, 255))
+        elif action == "insert":
+            data[position:position] = draw(st.sampled_from(HTML_BITS))
+        elif action == "delete":
+            del data[position : position + draw(st.integers(1, 40))]
+        else:
+            del data[position:]
+    if draw(st.booleans()):
+        encoding = draw(st.sampled_from(ENCODINGS))
+        data = bytearray(bytes(data).decode("utf-8", "replace").encode(encoding, "replace"))
+    return bytes(data)
+
+
+_SLICE: list[bytes] = []
+
+
+def _slice_files() -> list[bytes]:
+    return _SLICE
+
+
+@pytest.fixture(scope="module")
+def _load_slice(corpus_slice: Path) -> None:
+    _SLICE[:] = [path.read_bytes() for path in sorted(corpus_slice.rglob("*.md"))[:30]]
+
+
+@pytest.mark.usefixtures("_load_slice")
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(mutated())
+def test_mutated_files_never_raise(data: bytes) -> None:
+    check(data)
+
+
+def test_truncation_at_every_offset() -> None:
+    short = (
+        '---\ntitle: "短"\nauthor: 德国之声\n---\n<!--1660528023000-->\n[短文](https://www.dw.com/a-1)\n'
+        '------\n<div><i><br>2022-08-15T01:22:34Z</i></div><p>第一段<b>粗</b></p><img src="x.jpg">'
+        "<div><small>說明</small></div><p>（路透社）</p>"
+    ).encode()
+    for end in range(len(short) + 1):
+        check(short[:end])

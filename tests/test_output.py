@@ -50,3 +50,17 @@ def test_errors_name_the_file(tmp_path: Path) -> None:
         write_text(tmp_path, "x")
     with pytest.raises(OutputError, match="does not exist"):
         write_text(tmp_path / "no" / "a.txt", "x")
+
+
+def test_export_names_are_safe(tmp_path: Path) -> None:
+    from newscli.article import Article
+    from newscli.output import export_name
+
+    hostile = Article(
+        id="0123456789abcdef", path="x", title='a/b\\c:d*e?f"g<h>i|j\x1b\u202e ' + "长" * 200 + " ."
+    )
+    name = export_name(hostile, "txt")
+    assert name.startswith("undated_0123456789_a b c d e f g h i j")
+    assert not set('/\\:*?"<>|\x1b\u202e') & set(name)
+    assert len(name.encode()) <= 160 and name.endswith(".txt")
+    (tmp_path / name).write_text("ok")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import datetime, timezone
+from pathlib import Path
 
 from conftest import SEEDS
 
@@ -257,3 +259,44 @@ def test_headerless_layout_loads_without_problems(tmp_path: object) -> None:
     loaded = load_articles(load_corpus(root))
     assert loaded.problems == []
     assert [a.title for a in loaded.articles] == ["Hong Kong & the law"]
+
+
+TAG = re.compile(r"<(?:p|div|span|a|img|br|strong|script|style)\b|&(?:nbsp|amp|lt|gt);")
+
+
+def test_every_post_parses(corpus_slice: Path) -> None:
+    loaded = load_articles(load_corpus(corpus_slice))
+    assert len(loaded.articles) >= 60
+    # Only the archive's one post without a title may be reported.
+    assert all("no title" in p.reason for p in loaded.problems), loaded.problems
+    outlets = Counter(a.outlet for a in loaded.articles)
+    assert len(outlets) >= 18  # every outlet of the archive (group blogs count once)
+    for article in loaded.articles:
+        assert article.url.startswith("http"), article.path
+        assert article.published_at is not None, article.path
+        assert article.outlet, article.path
+        assert "\n" not in article.title, article.path
+        for block in article.blocks:
+            assert not TAG.search(block.text), (article.path, block.text[:80])
+            if block.kind is not BlockKind.IMAGE:
+                assert block.text.strip() or block.label, article.path
+
+
+def test_outlet_specific_shapes(corpus_slice: Path) -> None:
+    articles = load_articles(load_corpus(corpus_slice)).articles
+    by_outlet: dict[str, list] = {}  # type: ignore[type-arg]
+    for article in articles:
+        by_outlet.setdefault(article.outlet, []).append(article)
+    # Reuters and VOA carry their own publication time in the body; CNA does not.
+    assert any(a.published_source.value == "body" for a in by_outlet["路透"])
+    assert any(a.published_source.value == "body" for a in by_outlet["美国之音"])
+    # CNA's front-matter date is the crawl time (archived), refined by its dateline day.
+    assert all(
+        a.published_source.value in ("archived", "body_dateline")
+        for a in by_outlet["(臺)中央社CNA"]
+    )
+    # Site furniture is not text: no CNA newsletter box, no ad slots.
+    for article in by_outlet["(臺)中央社CNA"]:
+        assert "訂閱《早安世界》" not in article.body_text
+    # Most posts have paragraphs of real length.
+    assert sum(1 for a in articles if a.char_count > 200) > len(articles) * 0.8

@@ -9,14 +9,18 @@ import pytest
 from rich.text import Text
 
 from newscli.article import Article, Block, BlockKind
+from newscli.corpus import load_corpus
 from newscli.export import to_json, to_markdown, to_txt
+from newscli.load import load_articles
 from newscli.printer import articles_table
 from newscli.render import (
     CJKText,
     article_view,
     make_console,
     pager_command,
+    stats_view,
 )
+from newscli.stats import compute
 from newscli.textsafe import safe, safe_line
 
 HOSTILE = "标题\x1b[31m红\x1b]0;pwned\x07 [bold red]x[/] [link=http://e.vil]y[/link] \u202eevil\x9b2J :smile:"
@@ -113,6 +117,20 @@ def test_a_url_is_shown_whole_on_a_narrow_terminal() -> None:
     assert article.url in capture.get().splitlines()
 
 
+def test_a_quote_is_drawn_with_a_bar_and_a_paragraph_is_not() -> None:
+    paragraph = "記者在現場看到，示威者在警方勸離後陸續散去。"
+    quote = "「我們不會屈服，也不會離開。」"
+    article = Article(
+        id="q",
+        path="q.txt",
+        title="引語",
+        blocks=[Block(BlockKind.PARAGRAPH, text=paragraph), Block(BlockKind.QUOTE, text=quote)],
+    )
+    lines = [line.rstrip() for line in _render(article_view(article)).splitlines()]
+    assert f"│ {quote}" in lines
+    assert paragraph in lines and f"│ {paragraph}" not in lines
+
+
 def test_a_200k_character_paragraph_renders_in_well_under_a_second() -> None:
     paragraph = (
         "金正恩也致信普京稱，「俄羅斯和朝鮮的友誼是在戰勝日本而建立的」。Pat Ryder 說。" * 6000
@@ -150,3 +168,18 @@ def test_color_always_wins_over_no_color(monkeypatch: pytest.MonkeyPatch) -> Non
 )
 def test_pager_command_gives_less_minus_r(environ: dict[str, str], command: list[str]) -> None:
     assert pager_command(environ) == command
+
+
+def test_the_stats_view_lists_the_largest_and_the_smallest_articles() -> None:
+    stats = compute(load_articles(load_corpus(None)).articles)
+    lines = [line.rstrip() for line in _render(stats_view(stats, 80), width=80).splitlines()]
+    largest = lines.index("largest articles")
+    smallest = lines.index("smallest articles")
+    assert lines[largest + 1 : largest + 3] == [
+        "38cea08e8c     1,786  朝鮮官媒：普京致函金正恩 稱將擴大雙邊關係",
+        "dc6d1d42a4     1,068  普京会金正恩 朝俄签订防卫互助协定",
+    ]
+    assert lines[smallest + 1 : smallest + 3] == [
+        "dc6d1d42a4     1,068  普京会金正恩 朝俄签订防卫互助协定",
+        "38cea08e8c     1,786  朝鮮官媒：普京致函金正恩 稱將擴大雙邊關係",
+    ]
