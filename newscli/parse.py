@@ -23,7 +23,7 @@ from datetime import datetime, timezone, tzinfo
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-from newscli import dates
+import newscli.dates as dates
 from newscli.article import Article, Block, BlockKind, DateSource, Link, Problem
 from newscli.chinese import detect_script
 from newscli.dates import parse_date
