@@ -12,21 +12,28 @@ from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
-from newscli.article import short_id
+from newscli.article import NEWEST_FIRST_SQL, short_id
 
 MAX_CHOICES = 200  # a shell shows no more than a screenful usefully
 
 
-def _read_only(root: Path) -> sqlite3.Connection | None:
+def _rows(root: Path, sql: str, parameters: tuple[object, ...]) -> list[tuple[object, ...]]:
+    """The rows of one read-only query on the index, or none when there is no index yet
+    (or it is busy or damaged: a TAB never waits and never repairs)."""
     from newscli.cache import index_dir_for
 
     database = index_dir_for(root) / "index.sqlite"
     if not database.is_file():
-        return None
+        return []
     try:
-        return sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True, timeout=0.2)
+        connection = sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True, timeout=0.2)
     except sqlite3.Error:
-        return None
+        return []
+    with closing(connection):
+        try:
+            return connection.execute(sql, parameters).fetchall()
+        except sqlite3.Error:
+            return []
 
 
 def _like_prefix(prefix: str) -> str:
@@ -36,35 +43,23 @@ def _like_prefix(prefix: str) -> str:
 
 def article_ids(root: Path, prefix: str = "") -> Iterator[tuple[str, str]]:
     """(short id, title) of indexed articles whose id begins with `prefix`, newest first."""
-    connection = _read_only(root)
-    if connection is None:
-        return
-    with closing(connection):
-        try:
-            rows = connection.execute(
-                "SELECT id, title FROM articles WHERE id LIKE ? ESCAPE '\\' "
-                "ORDER BY published_at DESC, path LIMIT ?",
-                (_like_prefix(prefix.lower()), MAX_CHOICES),
-            ).fetchall()
-        except sqlite3.Error:
-            return
+    rows = _rows(
+        root,
+        "SELECT id, title FROM articles WHERE id LIKE ? ESCAPE '\\' "
+        f"ORDER BY {NEWEST_FIRST_SQL} LIMIT ?",
+        (_like_prefix(prefix.lower()), MAX_CHOICES),
+    )
     for article_id, title in rows:
-        yield short_id(article_id), " ".join(str(title).split())
+        yield short_id(str(article_id)), " ".join(str(title).split())
 
 
 def outlet_names(root: Path, prefix: str = "") -> Iterator[str]:
     """Outlets of the indexed articles that begin with `prefix`, A to Z."""
-    connection = _read_only(root)
-    if connection is None:
-        return
-    with closing(connection):
-        try:
-            rows = connection.execute(
-                "SELECT DISTINCT outlet FROM articles WHERE outlet != '' AND outlet LIKE ? "
-                "ESCAPE '\\' ORDER BY outlet LIMIT ?",
-                (_like_prefix(prefix), MAX_CHOICES),
-            ).fetchall()
-        except sqlite3.Error:
-            return
+    rows = _rows(
+        root,
+        "SELECT DISTINCT outlet FROM articles WHERE outlet != '' AND outlet LIKE ? "
+        "ESCAPE '\\' ORDER BY outlet LIMIT ?",
+        (_like_prefix(prefix), MAX_CHOICES),
+    )
     for (outlet,) in rows:
         yield str(outlet)
