@@ -248,10 +248,37 @@ def _os_reason(error: OSError) -> str:
     return (error.strerror or str(error)).lower()
 
 
-def read_bytes(source: SourceFile) -> bytes | Problem:
+# No real article comes near this; a bigger file is a `large` problem and is never read
+# whole (a 3 GB file must not be pulled into memory to find out it is not an article).
+MAX_FILE_BYTES = 20 * 1024 * 1024
+ENV_MAX_FILE_BYTES = "NEWSCLI_MAX_FILE_BYTES"
+
+
+def max_file_bytes() -> int:
+    """The size limit for one file: $NEWSCLI_MAX_FILE_BYTES if it is a positive integer."""
+    value = os.environ.get(ENV_MAX_FILE_BYTES, "").strip()
+    if value.isdigit() and len(value) < 19 and int(value) > 0:
+        return int(value)
+    return MAX_FILE_BYTES
+
+
+def too_large(path: str, size: int, limit: int) -> Problem:
+    return Problem(path, f"file too large ({size:,} bytes; the limit is {limit:,})", "large")
+
+
+def read_bytes(source: SourceFile, limit: int | None = None) -> bytes | Problem:
+    """A file's bytes, or a Problem; a file over `limit` bytes (default max_file_bytes())
+    is a `large` problem, judged by its size before reading and read no further than that."""
+    limit = max_file_bytes() if limit is None else limit
     try:
         with open(source.path, "rb") as handle:
-            return handle.read()
+            size = os.fstat(handle.fileno()).st_size
+            if size > limit:
+                return too_large(source.path, size, limit)
+            data = handle.read(limit + 1)  # the file may have grown since the stat
+            if len(data) > limit:
+                return too_large(source.path, len(data), limit)
+            return data
     except FileNotFoundError:
         return Problem(source.path, "file disappeared while reading", "unreadable")
     except IsADirectoryError:

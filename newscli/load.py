@@ -11,10 +11,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from newscli.article import Article, Problem
-from newscli.corpus import Corpus, SourceFile, decode, looks_like_article, read_bytes
+from newscli.corpus import (
+    Corpus,
+    SourceFile,
+    decode,
+    looks_like_article,
+    max_file_bytes,
+    read_bytes,
+    too_large,
+)
 
-# Bigger than any real article by far; a larger file is read but flagged.
-LARGE_FILE_BYTES = 64 * 1024 * 1024
 _WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
 
 
@@ -38,6 +44,9 @@ def load_bytes(source: SourceFile, data: bytes) -> LoadResult:
     """Decode and parse a file's bytes (pure: what load() does after reading)."""
     from newscli.parse import parse_article
 
+    limit = max_file_bytes()
+    if len(data) > limit:
+        return LoadResult(source, None, [too_large(source.path, len(data), limit)])
     if not data:
         return LoadResult(source, None, [Problem(source.path, "empty file (0 bytes)", "empty")])
     if b"\x00" in data and not data.startswith(_WIDE_BOMS):
@@ -62,8 +71,6 @@ def load_bytes(source: SourceFile, data: bytes) -> LoadResult:
         encoding_problems = [p for p in problems if p.kind == "encoding"]
         problems = [*encoding_problems, Problem(source.path, "no title and no body", "layout")]
         return LoadResult(source, None, _one_problem(problems))
-    if len(data) > LARGE_FILE_BYTES:
-        problems.append(Problem(source.path, f"very large file ({len(data):,} bytes)", "large"))
     return LoadResult(source, article, _one_problem(problems))
 
 

@@ -229,3 +229,48 @@ def test_truncation_at_every_offset() -> None:
     ).encode()
     for end in range(len(short) + 1):
         check(short[:end])
+
+
+def test_a_file_over_the_size_limit_is_a_large_problem_never_read_whole(tmp_path: Path) -> None:
+    # A sparse 3 GB `.md` beside the seeds: judged by its size, under a 1 GB address-space
+    # limit (reading it whole would die with MemoryError), and the seeds still load.
+    import shutil
+    import subprocess
+    import sys
+
+    for seed in SEEDS.iterdir():
+        shutil.copy(seed, tmp_path / seed.name)
+    with open(tmp_path / "huge.md", "wb") as handle:
+        handle.truncate(3 * 1024**3)
+    script = (
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (1024**3, 1024**3))\n"
+        "from newscli.corpus import load_corpus\n"
+        "from newscli.load import load_articles\n"
+        "loaded = load_articles(load_corpus(sys.argv[1]))\n"
+        "print(len(loaded.articles))\n"
+        "print('\\n'.join(p.kind + ' ' + p.reason for p in loaded.problems))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    count, *problems = done.stdout.strip().split("\n")
+    assert int(count) == len(list(SEEDS.iterdir()))
+    assert problems == ["large file too large (3,221,225,472 bytes; the limit is 20,971,520)"]
+
+
+def test_the_size_limit_comes_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed = sorted(SEEDS.iterdir())[0]
+    monkeypatch.setenv("NEWSCLI_MAX_FILE_BYTES", "100")
+    result = load(_source(seed))
+    assert result.article is None
+    assert [problem.kind for problem in result.problems] == ["large"]
+    assert load_bytes(_source(seed), seed.read_bytes()).problems[0].kind == "large"
+    monkeypatch.setenv("NEWSCLI_MAX_FILE_BYTES", "nonsense")
+    assert load(_source(seed)).article is not None
