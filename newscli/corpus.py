@@ -248,9 +248,10 @@ def _os_reason(error: OSError) -> str:
     return (error.strerror or str(error)).lower()
 
 
-# No real article comes near this; a bigger file is a `large` problem and is never read
-# whole (a 3 GB file must not be pulled into memory to find out it is not an article).
-MAX_FILE_BYTES = 20 * 1024 * 1024
+# No real article comes near this (the largest of 34k is well under 1 MB; a 50 MB body
+# still loads); a bigger file is a `large` problem and is never read whole (a 3 GB file
+# must not be pulled into memory to find out it is not an article).
+MAX_FILE_BYTES = 64 * 1024 * 1024
 ENV_MAX_FILE_BYTES = "NEWSCLI_MAX_FILE_BYTES"
 
 

@@ -260,7 +260,7 @@ def test_a_file_over_the_size_limit_is_a_large_problem_never_read_whole(tmp_path
     assert done.returncode == 0, done.stderr
     count, *problems = done.stdout.strip().split("\n")
     assert int(count) == len(list(SEEDS.iterdir()))
-    assert problems == ["large file too large (3,221,225,472 bytes; the limit is 20,971,520)"]
+    assert problems == ["large file too large (3,221,225,472 bytes; the limit is 67,108,864)"]
 
 
 def test_the_size_limit_comes_from_the_environment(
@@ -274,3 +274,61 @@ def test_the_size_limit_comes_from_the_environment(
     assert load_bytes(_source(seed), seed.read_bytes()).problems[0].kind == "large"
     monkeypatch.setenv("NEWSCLI_MAX_FILE_BYTES", "nonsense")
     assert load(_source(seed)).article is not None
+
+
+_HEADER = "<!--1660528023000-->\n[標題](https://www.voachinese.com/a/x.html)\n------\n"
+PATHOLOGICAL = {
+    "dates.md": _HEADER + "<div><i>" + "<br>".join(["2020-01-01 12:00"] * 32_000) + "</i></div>",
+    "nested.md": _HEADER + "<div>" * 100_000 + "正文" + "</div>" * 100_000,
+    "links.md": _HEADER
+    + "<p>"
+    + "".join(f'<a href="https://www.voachinese.com/a/{i}.html">連結{i}</a>' for i in range(16_000))
+    + "</p>",
+    "digits.md": _HEADER + "<div><i>" + "7" * 62_000 + "</i></div><p>正文</p>",
+    "stamp.md": "<!--" + "9" * 5_000 + "-->\n[標題](https://x.example/a)\n------\n<p>正文</p>",
+}
+
+
+def test_pathological_files_finish_are_reported_and_the_rest_loads(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    for seed in SEEDS.iterdir():
+        shutil.copy(seed, tmp_path / seed.name)
+    for name, text in PATHOLOGICAL.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    script = (
+        "import sys\n"
+        "from newscli.corpus import load_corpus\n"
+        "from newscli.load import load_all\n"
+        "for result in load_all(load_corpus(sys.argv[1])):\n"
+        "    kinds = ','.join(p.kind for p in result.problems) or '-'\n"
+        "    print(result.source.rel, result.article is not None, kinds)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    seen = {line.split()[0]: line.split()[1:] for line in done.stdout.strip().split("\n")}
+    for seed in SEEDS.iterdir():
+        assert seen[seed.name] == ["True", "-"]
+    assert seen["nested.md"] == ["True", "complex"]
+    assert seen["stamp.md"] == ["True", "layout"]
+    assert set(seen) == {seed.name for seed in SEEDS.iterdir()} | set(PATHOLOGICAL)
+
+
+def test_nesting_past_the_limit_drops_the_deep_tags_and_keeps_the_text() -> None:
+    from newscli.parse import limit_nesting
+
+    html = "<div>" * 600 + "<p>深處</p>" + "</div>" * 600
+    flat, dropped = limit_nesting(html, 512)
+    assert dropped == 2 * (600 - 512)
+    assert "深處" in flat and flat.count("<div>") == 512
+    ordinary = "<p>" * 2_000 + "<br>" * 2_000 + "<div><i>x</i></div>"
+    assert limit_nesting(ordinary, 512) == (ordinary, 0)  # unclosed <p>s, void tags: flat
+    text = "\n".join(f"<div>{i}</div>" for i in range(2_000))
+    assert limit_nesting(text, 512) == (text, 0)
