@@ -1196,6 +1196,11 @@ def main() -> None:
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(0)
     except Exception as error:  # a bug: still one line, with a way to see more
+        from newscli.search import QueryError
+
+        if isinstance(error, QueryError):  # found while searching (--regex past its limit)
+            _err(str(error))
+            sys.exit(EXIT_ERROR)
         if os.environ.get("NEWSCLI_DEBUG"):
             raise
         _err(f"internal error: {type(error).__name__}: {error} (set NEWSCLI_DEBUG=1 for details)")

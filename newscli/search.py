@@ -12,15 +12,26 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from newscli.article import Article
 from newscli.chinese import CASE_FOLD, normalize
 
+if TYPE_CHECKING:
+    import regex as regex_engine
+
 DEFAULT_CONTEXT = 30
+# --regex runs on the `regex` engine for its timeout: Python's `re` cannot be stopped, and
+# a pattern like (a+)+$ or (\w+\s?)+$ backtracks for ages on one article.
+REGEX_TIMEOUT_S = 1.0
 
 
 class QueryError(ValueError):
     """The query itself is unusable (empty, or a regular expression that does not compile)."""
+
+
+class RegexTooSlow(QueryError):
+    """A regular expression took longer than its limit on one article."""
 
 
 @dataclass(frozen=True)
@@ -46,17 +57,27 @@ class ArticleHits:
 class Matcher:
     """A literal query (default) or a Python regular expression, in normalized text."""
 
-    def __init__(self, query: str, *, regex: bool = False, ignore_case: bool = False) -> None:
+    def __init__(
+        self,
+        query: str,
+        *,
+        regex: bool = False,
+        ignore_case: bool = False,
+        timeout: float = REGEX_TIMEOUT_S,
+    ) -> None:
         if not query:
             raise QueryError("the query is empty")
         self.query = query
         self.ignore_case = ignore_case
-        self.regex: re.Pattern[str] | None = None
+        self.timeout = timeout  # seconds a regular expression may take on one article
+        self.regex: regex_engine.Pattern[str] | None = None
         if regex:
-            flags = re.IGNORECASE if ignore_case else 0
+            import regex as regex_engine
+
+            flags = regex_engine.IGNORECASE if ignore_case else 0
             try:
-                self.regex = re.compile(normalize(query), flags)
-            except re.error as error:
+                self.regex = regex_engine.compile(normalize(query), flags)
+            except regex_engine.error as error:
                 raise QueryError(f"invalid regular expression {query!r}: {error}") from None
         self.needle = normalize(query, ignore_case)
 
@@ -77,9 +98,16 @@ class Matcher:
 
     def _regex_spans(self, normalized: str) -> Iterator[tuple[int, int]]:
         assert self.regex is not None
-        for match in self.regex.finditer(normalized):
-            if match.end() > match.start():  # an empty match (x*, a lookahead) is no hit
-                yield match.start(), match.end()
+        try:
+            # One timeout for the whole article: it runs over every match finditer makes.
+            for match in self.regex.finditer(normalized, timeout=self.timeout):
+                if match.end() > match.start():  # an empty match (x*, a lookahead) is no hit
+                    yield match.start(), match.end()
+        except TimeoutError:
+            raise RegexTooSlow(
+                f"regular expression {self.query!r} took more than {self.timeout:g} s on one "
+                "article (nested repetition like (a+)+ backtracks without end); simplify it"
+            ) from None
 
     # --- the same matching over the index's text file (UTF-8 bytes of normalized text) ---
 

@@ -679,3 +679,28 @@ def test_file_names_with_newlines_work_end_to_end(corpus_slice: Path) -> None:
     assert all(len(row.split("\t")) == 5 for row in rows)  # no row broken by a newline
     shown = runner.invoke(cli.app, ["show", str(odd[0]), "--corpus", str(corpus_slice)])
     assert shown.exit_code == 0, shown.stderr
+
+
+@pytest.mark.parametrize("pattern", [r"(a+)+$", r"(\w+\s?)+$", r"(a|aa)+$"])
+@pytest.mark.parametrize("index", [[], ["--no-index"]])
+def test_catastrophic_regex_ends_with_one_line_not_a_hang(
+    tmp_path: Path, pattern: str, index: list[str]
+) -> None:
+    for seed in SEEDS.iterdir():
+        (tmp_path / seed.name).write_bytes(seed.read_bytes())
+    body = "<p>" + "a" * 40 + "b</p><p>" + "ab " * 3_000 + "!</p><p>" + "a" * 60 + "b</p>"
+    (tmp_path / "hostile.md").write_text(
+        "<!--1660528023000-->\n[aaa](https://www.voachinese.com/a/x.html)\n------\n" + body,
+        encoding="utf-8",
+    )
+    done = _python(
+        "-m", "newscli", "search", "--regex", pattern, "--corpus", str(tmp_path), *index,
+        timeout=30,
+    )  # fmt: skip
+    stderr = done.stderr.decode()
+    if done.returncode == 1:  # the engine needed no backtracking: an honest "no match"
+        assert stderr == ""
+        return
+    assert done.returncode == 2
+    assert stderr.startswith("newscli: regular expression") and stderr.count("\n") == 1
+    assert "took more than 1 s on one article" in stderr

@@ -145,3 +145,15 @@ def test_an_empty_match_is_no_hit() -> None:
     assert Matcher("x*", regex=True).count_in_chunk(chunk, starts, ends) == [(4, 1)]
     assert Matcher("(?=T)", regex=True).count_in_chunk(chunk, starts, ends) == []
     assert Matcher("(?=T)", regex=True).find("Trump") == []
+
+
+def test_a_regex_past_its_time_limit_on_one_article_is_a_query_error() -> None:
+    from newscli.search import RegexTooSlow
+
+    matcher = Matcher(r"(\w+\s?)+$", regex=True, timeout=0.05)
+    with pytest.raises(RegexTooSlow, match=r"took more than 0\.05 s on one article"):
+        matcher.find("ab " * 2_000 + "!")
+    assert isinstance(RegexTooSlow("x"), QueryError)
+    # Ordinary patterns on real articles are untouched by the limit.
+    quick = Matcher(r"雙邊關係|双边关系", regex=True, timeout=0.05)
+    assert any(quick.find(quick.normalize(article.text)) for article in _articles())
