@@ -15,6 +15,7 @@ ten-digit prefix that every look-up accepts.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -215,7 +216,7 @@ def write_rows(
         if headers:
             writer.writerow([column.name for column in columns])
         for row in rows:
-            writer.writerow([safe(column.cell(row)) for column in columns])
+            writer.writerow([csv_cell(safe(column.cell(row))) for column in columns])
             written += 1
     elif form == "jsonl":
         for row in rows:
@@ -229,6 +230,20 @@ def write_rows(
     else:
         raise ValueError(f"unknown format {form!r}")
     return written
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK(…),
+# +cmd|…): OWASP's advice for CSV injection is a leading ' so it shows as text.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def csv_cell(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text, never runs: a cell starting with = + - @,
+    tab or CR gets a leading ' (a plain negative number is left as it is)."""
+    if text.startswith(_FORMULA_STARTS) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def write_list(

