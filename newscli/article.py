@@ -11,6 +11,27 @@ from typing import Any, Protocol, TypeVar
 ID_DISPLAY = 10  # ids are shown as their first ten hex digits; any unique prefix finds one
 
 
+def json_path(path: str) -> dict[str, str | None]:
+    """A file name as JSON output gives it: "path" in valid UTF-8 — bytes that are not
+    UTF-8 (kept by Python as lone surrogates, which DuckDB and others reject for the whole
+    file) shown as U+FFFD — and "path_bytes": the raw name in base64 then, else null (one
+    shape for every record)."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        import base64
+
+        try:
+            raw = path.encode("utf-8", "surrogateescape")  # as os.fsencode gives the name
+        except UnicodeEncodeError:  # a surrogate no file system byte stands for
+            raw = path.encode("utf-8", "surrogatepass")
+        return {
+            "path": raw.decode("utf-8", "replace"),
+            "path_bytes": base64.b64encode(raw).decode("ascii"),
+        }
+    return {"path": path, "path_bytes": None}
+
+
 def short_id(article_id: str) -> str:
     return article_id[:ID_DISPLAY]
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from newscli.article import Article, Block, BlockKind, iso_utc
+from newscli.article import Article, Block, BlockKind, iso_utc, json_path
 from newscli.chinese import convert_for_display
 from newscli.dates import format_moment
 from newscli.textsafe import dumps, safe
@@ -161,7 +161,12 @@ def to_markdown(article: Article, script: str = "original") -> str:
 def article_dict(article: Article, script: str = "original") -> dict[str, Any]:
     """What `convert --to json|jsonl` prints (the schema's `article`): Article.to_dict with
     times in the one output form (iso_utc), its text converted to `script`."""
-    data = article.to_dict()
+    data: dict[str, Any] = {}
+    for key, value in article.to_dict().items():
+        if key == "path":  # valid UTF-8 whatever bytes the file name holds, + path_bytes
+            data.update(json_path(article.path))
+        else:
+            data[key] = value
     data["published_at"] = iso_utc(article.published_at)
     data["archived_at"] = iso_utc(article.archived_at)
     if script != "original":

@@ -24,7 +24,7 @@ from enum import Enum
 from itertools import chain
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TextIO, TypeVar, Union
 
-from newscli.article import iso_utc, short_id
+from newscli.article import iso_utc, json_path, short_id
 from newscli.textsafe import display_path, dumps, safe, safe_line
 
 if TYPE_CHECKING:
@@ -170,8 +170,15 @@ def parse_columns(text: str | None) -> tuple[str, ...]:
 
 
 def record(row: R, columns: Sequence[Column[R]]) -> dict[str, JSON]:
-    """One row as a JSON object (columns naming the same key give it once)."""
-    return {column.json_key: column.value(row) for column in columns}
+    """One row as a JSON object (columns naming the same key give it once); a path comes
+    as valid UTF-8 with its raw bytes beside it (article.json_path)."""
+    data = {column.json_key: column.value(row) for column in columns}
+    path = data.get("path")
+    if isinstance(path, str):
+        names = json_path(path)
+        data["path"] = names["path"]
+        data["path_bytes"] = names["path_bytes"]
+    return data
 
 
 def table_rows(items: Iterable[Listable], names: Sequence[str]) -> list[tuple[str, ...]]:

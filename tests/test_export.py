@@ -197,3 +197,45 @@ def test_ordinary_urls_are_unchanged() -> None:
     url = "https://www.dw.com/zh/普京/a-69399723?x=1&y=2#top"
     markdown = to_markdown(_article(url=url, outlet="德国之声"))
     assert "<https://www.dw.com/zh/%E6%99%AE%E4%BA%AC/a-69399723?x=1&y=2#top>" in markdown
+
+
+def test_undecodable_file_names_are_valid_utf8_that_duckdb_reads(tmp_path: Path) -> None:
+    import base64
+    import os
+
+    seeds = Path(__file__).resolve().parents[1] / "seeds"
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    raw_names = []
+    for index, seed in enumerate(sorted(seeds.iterdir())):
+        raw = f"{index}-".encode() + b"\xff\xfe\xe4\xb8" + b".txt"  # Latin-1 / cut UTF-8
+        raw_names.append(raw)
+        with open(os.path.join(os.fsencode(corpus), raw), "wb") as handle:
+            handle.write(seed.read_bytes())
+    target = tmp_path / "articles.jsonl"
+    exported = runner.invoke(
+        cli.app, ["convert", "--all", "--to", "jsonl", "-o", str(target), "--corpus", str(corpus)]
+    )
+    assert exported.exit_code == 0, exported.stderr
+    text = target.read_bytes().decode("utf-8")  # strict: no lone surrogate anywhere
+    assert "\\ud" not in text
+    rows = duckdb.sql(
+        f"SELECT path, path_bytes FROM read_json_auto('{target}', format='newline_delimited')"
+    ).fetchall()
+    assert len(rows) == len(raw_names)
+    for path, path_bytes in rows:
+        assert "\ufffd" in path
+        raw = base64.b64decode(path_bytes)
+        assert (
+            raw.startswith(os.fsencode(corpus)) and raw[len(os.fsencode(corpus)) + 1 :] in raw_names
+        )
+    listed = runner.invoke(
+        cli.app, ["list", "-f", "jsonl", "--columns", "id,path", "--corpus", str(corpus)]
+    )
+    assert listed.exit_code == 0, listed.stderr
+    for line in listed.stdout.split("\n")[:-1]:
+        row = json.loads(line)
+        assert "\ufffd" in row["path"] and "\\ud" not in line
+        assert base64.b64decode(row["path_bytes"]).endswith(b"\xff\xfe\xe4\xb8.txt")
+    plain = runner.invoke(cli.app, ["list", "-f", "jsonl", "--columns", "path"])
+    assert all(json.loads(line)["path_bytes"] is None for line in plain.stdout.split("\n")[:-1])
