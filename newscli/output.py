@@ -1,9 +1,15 @@
-"""Writing the user's output files: atomically, and never over an existing file unasked."""
+"""Writing the user's output files: atomically, and never over an existing file unasked.
+
+Only regular files are replaced. A FIFO or a character device (/dev/null, /dev/stdout,
+a terminal) is written into as a stream, never replaced by a file; a block device or a
+socket is refused; a symbolic link counts as an existing file even when it leads nowhere.
+"""
 
 from __future__ import annotations
 
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -63,7 +69,11 @@ def atomic_file(path: str | os.PathLike[str], *, force: bool = False) -> Iterato
     target = Path(path).expanduser()
     if target.is_dir():
         raise OutputError(f"{target}: is a folder")
-    if target.exists() and not force:
+    if _stream_target(target):
+        with _write_stream(target) as into:
+            yield into
+        return
+    if os.path.lexists(target) and not force:  # lexists: a dangling link is there too
         raise OutputError(f"{target}: already exists (use --force to overwrite)")
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
@@ -75,7 +85,7 @@ def atomic_file(path: str | os.PathLike[str], *, force: bool = False) -> Iterato
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             yield stream
-        if not force and target.exists():
+        if not force and os.path.lexists(target):
             raise OutputError(f"{target}: already exists (use --force to overwrite)")
         os.chmod(temporary, _mode_for(target))
         os.replace(temporary, target)
@@ -84,3 +94,29 @@ def atomic_file(path: str | os.PathLike[str], *, force: bool = False) -> Iterato
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+def _stream_target(target: Path) -> bool:
+    """True when target is a FIFO or a character device (written into, never replaced);
+    an OutputError for other things that are not regular files or folders."""
+    try:
+        mode = target.stat().st_mode  # follows a link: /dev/stdout is one
+    except OSError:
+        return False  # nothing there (or a dangling link): a new file, by the usual rules
+    if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode):
+        return True
+    if stat.S_ISBLK(mode):
+        raise OutputError(f"{target}: is a block device; refusing to write to it")
+    if stat.S_ISSOCK(mode):
+        raise OutputError(f"{target}: is a socket; cannot write to it")
+    return False
+
+
+@contextmanager
+def _write_stream(target: Path) -> Iterator[TextIO]:
+    """A FIFO or a device, opened for writing as it is (no temporary file, no rename)."""
+    try:
+        with open(target, "w", encoding="utf-8", newline="\n") as handle:
+            yield handle
+    except OSError as error:
+        raise OutputError(f"{target}: cannot write: {error.strerror or error}") from None

@@ -64,3 +64,60 @@ def test_export_names_are_safe(tmp_path: Path) -> None:
     assert not set('/\\:*?"<>|\x1b\u202e') & set(name)
     assert len(name.encode()) <= 160 and name.endswith(".txt")
     (tmp_path / name).write_text("ok")
+
+
+def test_a_dangling_symlink_is_an_existing_file(tmp_path: Path) -> None:
+    link = tmp_path / "out.txt"
+    link.symlink_to(tmp_path / "nowhere" / "x.txt")
+    with pytest.raises(OutputError, match="already exists"):
+        write_text(link, "x")
+    assert link.is_symlink() and not (tmp_path / "nowhere").exists()
+    write_text(link, "朝鮮", force=True)  # asked for: the link is replaced, nothing followed
+    assert not link.is_symlink() and link.read_text(encoding="utf-8") == "朝鮮"
+    assert not (tmp_path / "nowhere").exists()
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_a_fifo_is_written_as_a_stream_never_replaced(tmp_path: Path, force: bool) -> None:
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    write_text(fifo, "朝鮮官媒\n", force=force)
+    reader.join(timeout=30)
+    assert received == ["朝鮮官媒\n".encode()]
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["pipe"]  # no temporary file beside it
+
+
+def test_a_character_device_is_written_into_not_replaced() -> None:
+    before = os.stat(os.devnull)
+    write_text(os.devnull, "x")  # exists, but is a device: a stream, no --force needed
+    after = os.stat(os.devnull)
+    assert stat.S_ISCHR(after.st_mode) and after.st_ino == before.st_ino
+
+
+def test_a_socket_is_refused_in_one_line(tmp_path: Path) -> None:
+    import socket
+
+    path = tmp_path / "s"
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(path))
+        for force in (False, True):
+            with pytest.raises(OutputError, match="is a socket"):
+                write_text(path, "x", force=force)
+        assert stat.S_ISSOCK(os.lstat(path).st_mode)
+
+
+def test_dash_is_stdout() -> None:
+    from typer.testing import CliRunner
+
+    from newscli import cli
+
+    result = CliRunner().invoke(cli.app, ["convert", "--all", "--to", "jsonl", "-o", "-"])
+    assert result.exit_code == 0, result.stderr
+    assert len(result.stdout.strip().split("\n")) == 2  # the two seeds, on stdout
+    assert not Path("-").exists()
