@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -10,7 +12,7 @@ from dataclasses import replace
 from datetime import tzinfo
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional, TextIO
 
 import typer
 from typer.core import TyperGroup
@@ -24,6 +26,7 @@ from newscli.search import Scope
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from _typeshed import ReadableBuffer
     from typer._click.core import Command as ClickCommand  # typer >= 0.26 vendors click
     from typer._click.core import Context as ClickContext
 
@@ -1186,6 +1189,8 @@ app.registered_commands.clear()
 
 def main() -> None:
     """Console entry point: errors become one line on stderr, never a traceback."""
+    if sys.stdout is None:  # started with stdout closed (`newscli list >&-`)
+        sys.stdout = _closed_stdout()
     try:
         app()
     except KeyboardInterrupt:
@@ -1196,12 +1201,90 @@ def main() -> None:
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(0)
     except Exception as error:  # a bug: still one line, with a way to see more
-        from newscli.search import QueryError
-
-        if isinstance(error, QueryError):  # found while searching (--regex past its limit)
-            _err(str(error))
+        message = _expected_failure(error)
+        if message is not None:
+            _err(message)
+            _mute_stdout()  # the interpreter's last flush must not fail a second time
             sys.exit(EXIT_ERROR)
         if os.environ.get("NEWSCLI_DEBUG"):
             raise
         _err(f"internal error: {type(error).__name__}: {error} (set NEWSCLI_DEBUG=1 for details)")
         sys.exit(EXIT_ERROR)
+
+
+def _expected_failure(error: Exception) -> str | None:
+    """The one line for an error that is the environment's or the query's, not a bug:
+    a search that cannot go on (--regex past its limit), standard output that cannot be
+    written (a full disk, closed) or cannot encode the text (PYTHONIOENCODING=ascii)."""
+    from newscli.search import QueryError
+
+    if isinstance(error, QueryError):
+        return str(error)
+    if isinstance(error, UnicodeEncodeError):
+        encoding = getattr(sys.stdout, "encoding", None) or ""
+        if _codec(error.encoding) == _codec(encoding) != _codec("utf-8"):
+            return (
+                f"standard output cannot show this text in its encoding ({encoding}); "
+                "set PYTHONIOENCODING=utf-8 or a UTF-8 locale"
+            )
+        return None
+    if isinstance(error, OSError):
+        reason = (error.strerror or str(error)).lower()
+        if error.filename is not None:
+            return f"{error.filename}: {reason}"
+        if error.errno in _WRITE_ERRNOS or _stdout_fails():
+            # Files newscli writes itself fail as OutputError, naming them: this is stdout.
+            return f"cannot write to standard output: {reason}"
+    return None
+
+
+# What a write to a full, closed or vanished output fails with.
+_WRITE_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF, errno.EPIPE}
+)
+
+
+def _codec(name: str) -> str:
+    import codecs
+
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return name
+
+
+def _stdout_fails() -> bool:
+    """True when standard output cannot take what is still buffered for it."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        return True
+    return False
+
+
+class _ClosedOutput(io.RawIOBase):
+    """What stdout writes into when the process started without one: a write fails as
+    one to a closed descriptor does (EBADF), so a command ends with one line, never a
+    silent exit 0 with nothing written; muted once that line is out."""
+
+    muted = False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: ReadableBuffer, /) -> int:
+        if self.muted:
+            return memoryview(data).nbytes
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
+def _closed_stdout() -> TextIO:
+    return io.TextIOWrapper(io.BufferedWriter(_ClosedOutput()), encoding="utf-8")
+
+
+def _mute_stdout() -> None:
+    """After the one line: whatever stdout still holds goes nowhere, without a second error."""
+    _silence_stdout()
+    raw = getattr(getattr(sys.stdout, "buffer", None), "raw", None)
+    if isinstance(raw, _ClosedOutput):
+        raw.muted = True

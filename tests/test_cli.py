@@ -704,3 +704,43 @@ def test_catastrophic_regex_ends_with_one_line_not_a_hang(
     assert done.returncode == 2
     assert stderr.startswith("newscli: regular expression") and stderr.count("\n") == 1
     assert "took more than 1 s on one article" in stderr
+
+
+def _one_line_failure(done: subprocess.CompletedProcess[bytes]) -> str:
+    stderr = done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 2, stderr
+    assert stderr.startswith("newscli: ") and stderr.count("\n") == 1, stderr
+    assert "internal error" not in stderr and "Traceback" not in stderr
+    return stderr
+
+
+@pytest.mark.parametrize("args", [["list"], ["show", "000"], ["search", "金正恩"]])
+def test_a_full_disk_on_stdout_is_one_line(args: list[str]) -> None:
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "newscli", *args],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            check=False,
+            timeout=60,
+        )
+    assert "cannot write to standard output: no space left on device" in _one_line_failure(done)
+
+
+@pytest.mark.parametrize("args", [["list"], ["search", "金正恩"], ["list", "-f", "jsonl"]])
+def test_a_closed_stdout_is_one_line(args: list[str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "newscli", *args],
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: os.close(1),
+        check=False,
+        timeout=60,
+    )
+    assert "standard output is closed" in _one_line_failure(done)
+
+
+@pytest.mark.parametrize("args", [["list"], ["show", "000"], ["list", "-f", "json"]])
+def test_an_ascii_stdout_is_one_line(args: list[str]) -> None:
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    done = _python("-m", "newscli", *args, env=env, timeout=60)
+    assert "PYTHONIOENCODING=utf-8" in _one_line_failure(done)
