@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from newscli.article import Problem
+from newscli.article import Problem, json_path
 from newscli.corpus import Corpus
 from newscli.index import FileFacts, Index
 from newscli.load import load
@@ -37,24 +37,34 @@ class CheckReport:
         return dict(grouped)
 
     def to_dict(self) -> dict[str, Any]:
+        """The report as JSON: every path valid UTF-8 (records also carry `path_bytes`,
+        the raw name in base64 when it is not UTF-8; lists of paths show such bytes as
+        U+FFFD)."""
+
+        def text(path: str) -> str:
+            return str(json_path(path)["path"])
+
+        def texts(paths: list[str]) -> list[str]:
+            return [text(path) for path in sorted(paths)]
+
         return {
-            "corpus": self.root,
+            "corpus": text(self.root),
             "files": self.files,
             "articles": self.articles,
-            "ignored": sorted(self.ignored),
+            "ignored": texts(self.ignored),
             "problems": {
-                kind: [{"path": p.path, "reason": p.reason} for p in problems]
+                kind: [{**json_path(p.path), "reason": p.reason} for p in problems]
                 for kind, problems in self.problems_by_kind().items()
             },
             "encodings": dict(self.encodings.most_common()),
             "not_utf8": [
-                {"path": path, "encoding": enc} for path, enc in sorted(self.legacy_encoded)
+                {**json_path(path), "encoding": enc} for path, enc in sorted(self.legacy_encoded)
             ],
             "published_from": dict(self.date_sources.most_common()),
-            "no_published_date": sorted(self.undated),
-            "no_body_text": sorted(self.empty),
+            "no_published_date": texts(self.undated),
+            "no_body_text": texts(self.empty),
             "duplicate_urls": {
-                url: sorted(paths) for url, paths in sorted(self.duplicates.items())
+                url: texts(paths) for url, paths in sorted(self.duplicates.items())
             },
             "clean": self.clean,
         }

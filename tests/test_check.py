@@ -56,3 +56,29 @@ def test_check_lists_every_problem_and_tells_them(tmp_path: Path) -> None:
     listed = runner.invoke(cli.app, ["list", "--corpus", str(corpus)])
     assert listed.exit_code == 0 and listed.stderr == SUMMARY.format(60)
     assert len(listed.stdout.splitlines()) == 1 + 2  # the header row, two articles
+
+
+def test_check_json_gives_undecodable_file_names_as_valid_utf8(tmp_path: Path) -> None:
+    import base64
+    import os
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    raw = b"bad-\xff\xfe.md"
+    with open(os.path.join(os.fsencode(corpus), raw), "wb") as handle:
+        handle.write(b"\x00\x01 not an article")  # binary: a problem with that name
+    body = (SEEDS / sorted(p.name for p in SEEDS.iterdir())[0]).read_bytes()
+    for copy in (b"copy-\xff1.md", b"copy-\xff2.md"):  # one url in two files: duplicates
+        with open(os.path.join(os.fsencode(corpus), copy), "wb") as handle:
+            handle.write(body)
+    for extra in ([], ["--no-index"]):
+        result = runner.invoke(cli.app, ["check", "--json", "--corpus", str(corpus), *extra])
+        assert result.exit_code == 1, result.stderr
+        result.stdout.encode("utf-8")  # strict: no lone surrogate anywhere
+        assert "\\ud" not in result.stdout
+        report = json.loads(result.stdout)
+        (problem,) = [p for kind in report["problems"].values() for p in kind]
+        assert problem["path"].endswith("bad-\ufffd\ufffd.md")
+        assert base64.b64decode(problem["path_bytes"]).endswith(raw)
+        (paths,) = report["duplicate_urls"].values()
+        assert sorted(Path(p).name for p in paths) == ["copy-\ufffd1.md", "copy-\ufffd2.md"]
