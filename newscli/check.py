@@ -63,9 +63,7 @@ class CheckReport:
             "published_from": dict(self.date_sources.most_common()),
             "no_published_date": texts(self.undated),
             "no_body_text": texts(self.empty),
-            "duplicate_urls": {
-                url: texts(paths) for url, paths in sorted(self.duplicates.items())
-            },
+            "duplicate_urls": {url: texts(paths) for url, paths in sorted(self.duplicates.items())},
             "clean": self.clean,
         }
 
