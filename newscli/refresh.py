@@ -15,6 +15,7 @@ import json
 import marshal
 import os
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -22,10 +23,10 @@ from functools import partial
 from itertools import islice
 
 from newscli.article import Article, Problem
-from newscli.cache import Cache, path_key, path_of
+from newscli.cache import SUMMARY_FIELDS, Cache, path_key, path_of, summary_crc
 from newscli.corpus import Corpus, SourceFile
 from newscli.load import LoadResult, load
-from newscli.textstore import Entries, append_text, compact
+from newscli.textstore import Entries, append_text, compact, text_crc
 
 BATCH = 256  # files parsed and committed together
 PARALLEL_FROM = 64  # fewer changed files than this are parsed in-process
@@ -182,6 +183,7 @@ class Refresh:
                         self.added.lengths[index],
                         self.added.published[index],
                         self.added.rels[index],
+                        self.added.crcs[index],
                     )
 
             def save() -> None:
@@ -293,32 +295,43 @@ class Refresh:
                 if article is None:
                     continue
                 published = published_text(article)
+                # In SUMMARY_FIELDS order: what a listing reads back, checked by its crc.
+                listed = (
+                    article.id,
+                    path_key(article.path),
+                    article.title,
+                    article.url,
+                    article.outlet,
+                    article.author,
+                    published,
+                    article.published_source.value,
+                    article.archived_at.isoformat() if article.archived_at else None,
+                    article.char_count,
+                    article.size_bytes,
+                    article.script,
+                    json.dumps(article.tags, ensure_ascii=False),
+                    article.encoding,
+                )
+                data = path_key(json.dumps(article.to_dict(), ensure_ascii=False))
+                crc = text_crc(row.normalized)
                 db.execute(
-                    "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO articles (rel, text_offset, text_length, data, crc, data_crc,"
+                    f" text_crc, {', '.join(SUMMARY_FIELDS)}) VALUES"
+                    f" ({', '.join('?' * (7 + len(SUMMARY_FIELDS)))})",
                     (
-                        article.id,
                         key,
-                        path_key(article.path),
-                        article.title,
-                        article.url,
-                        article.outlet,
-                        article.author,
-                        published,
-                        article.published_source.value,
-                        article.archived_at.isoformat() if article.archived_at else None,
-                        article.char_count,
-                        article.size_bytes,
-                        article.encoding,
-                        article.script,
-                        json.dumps(article.tags, ensure_ascii=False),
-                        path_key(json.dumps(article.to_dict(), ensure_ascii=False)),
                         text_size,
                         len(row.normalized),
+                        data,
+                        summary_crc(listed),
+                        zlib.crc32(data),
+                        crc,
+                        *listed,
                     ),
                 )
                 if self.track_added:
                     self.added.append(
-                        article.id, text_size, len(row.normalized), published, row.rel
+                        article.id, text_size, len(row.normalized), published, row.rel, crc
                     )
                 text_size += append_text(handle, row.normalized)
             handle.flush()
