@@ -16,12 +16,14 @@ corpus: ``corpora/<hash of the corpus path>/``
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import marshal
 import os
 import sqlite3
 import zlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from newscli import NORMALIZER_VERSION, PARSER_VERSION
@@ -184,7 +186,7 @@ class Cache:
             return self._open_db()
 
     def _remove_files(self) -> None:
-        for name in os.listdir(self.folder):
+        for name in os.listdir(self.folder):  # not build.lock: others may be waiting on it
             if name.startswith(("index.sqlite", "text-", "snapshot-")):
                 (self.folder / name).unlink(missing_ok=True)
 
@@ -233,7 +235,18 @@ class Cache:
     # --- writing -------------------------------------------------------------------------
 
     def transaction(self, work: Callable[[], None]) -> None:
-        """Run `work` in one write transaction (serialized across processes)."""
+        """Run `work` in one write transaction (serialized across processes); inside another
+        one, in a savepoint of it (a rebuild is one transaction of many batches)."""
+        if self.db.in_transaction:
+            self.db.execute("SAVEPOINT batch")
+            try:
+                work()
+            except BaseException:
+                self.db.execute("ROLLBACK TO batch")
+                self.db.execute("RELEASE batch")
+                raise
+            self.db.execute("RELEASE batch")
+            return
         self.db.execute("BEGIN IMMEDIATE")
         try:
             work()
@@ -269,15 +282,36 @@ class Cache:
 
     def start_generation(self, generation: int, size: int = 0) -> None:
         """Start text file `generation`, holding `size` bytes (none, unless compaction wrote
-        it); the previous one is removed."""
-        old = self.text_path
+        it), inside a write transaction. The previous one stays until remove_old_texts runs
+        after the commit: a reader of the committed state may still open it."""
         self.set_meta("generation", generation)
         self.set_meta("text_size", size)
         self.set_meta("dead_bytes", 0)
         if not size:
             self.text_path.write_bytes(b"")
-        if old != self.text_path:
-            old.unlink(missing_ok=True)
+
+    def remove_old_texts(self) -> None:
+        """Unlink the text files of older generations (after the commit that left them)."""
+        current = self.text_path.name
+        for path in self.folder.glob("text-*.bin"):
+            if path.name != current:
+                path.unlink(missing_ok=True)
+
+    @contextmanager
+    def build_lock(self, waiting: Callable[[], None] | None = None) -> Iterator[None]:
+        """One build at a time per corpus (an exclusive flock on build.lock); `waiting` is
+        called once if another process holds it."""
+        with open(self.folder / "build.lock", "a+b") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if waiting is not None:
+                    waiting()
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def forget_version(self) -> None:
         """The next refresh parses every file again."""

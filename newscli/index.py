@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
+from typing import Any, BinaryIO, Concatenate, NamedTuple, ParamSpec, TypeVar
 
 from newscli.article import NEWEST_FIRST_SQL, Article, DateSource, Problem, Summary, newest_first
 from newscli.cache import (
@@ -156,8 +156,7 @@ class Index:
             raise IndexDamaged(f"the index is damaged again after a rebuild ({error})")
         self.recovered = True
         self.tell(f"the index was damaged ({_reason(error)}); rebuilt")
-        self.cache.wipe()
-        refresh(self.cache, self.corpus)
+        refresh(self.cache, self.corpus, wipe_first=True)
 
     def rebuild(self) -> None:
         """Forget everything: the next refresh parses every file again."""
@@ -314,15 +313,24 @@ class Index:
 
     # --- searching the text file ---------------------------------------------------------
 
-    def entries(self) -> tuple[Entries, Path, int]:
-        """Live articles by text offset, the text file, and its committed length (one snapshot)."""
-        self.db.execute("BEGIN")
-        try:
-            entries = self.cache.entries()
-            path, size = self.cache.text_path, self.cache.meta_int("text_size")
-        finally:
-            self.db.execute("COMMIT")
-        return entries, path, size
+    def entries(self) -> tuple[Entries, BinaryIO, int]:
+        """Live articles by text offset, the text file (open), and its committed length, all
+        of one committed state: the file is opened inside the read transaction, so a
+        compaction or rebuild committed meanwhile (which unlinks it afterwards) cannot take
+        it away; if one did between the read and the open, the state is read again."""
+        for _ in range(5):
+            self.db.execute("BEGIN")
+            try:
+                entries = self.cache.entries()
+                path, size = self.cache.text_path, self.cache.meta_int("text_size")
+                try:
+                    handle = open(path, "rb")  # noqa: SIM115 (the caller closes it)
+                except FileNotFoundError:
+                    continue
+            finally:
+                self.db.execute("COMMIT")
+            return entries, handle, size
+        raise IndexDamaged("the text file keeps disappearing")
 
     @_recovering
     def count_matches(
@@ -330,10 +338,11 @@ class Index:
     ) -> list[tuple[str, int]]:
         """(id, hits) of every article whose normalized text matches, in text order (or in
         list's newest-first order, without reading any article row)."""
-        entries, path, size = self.entries()
-        if not entries.ids:
-            return []
-        found = count_hits(path, size, entries, matcher)
+        entries, handle, size = self.entries()
+        with handle:
+            if not entries.ids:
+                return []
+            found = count_hits(handle, size, entries, matcher)
         if newest_first:
             found = _newest_first(entries, found)
         return [(entries.ids[index], hits) for index, hits in found]
@@ -412,8 +421,7 @@ def open_index(corpus: Corpus, progress: Progress | None = None) -> IndexOutcome
             # Said with the command's other warnings, before any result.
             index.warnings.append(f"the index was damaged ({_reason(error)}); rebuilt")
             index.recovered = True
-            index.cache.wipe()
-            stats = index.refresh(corpus, progress)
+            stats = refresh(index.cache, corpus, progress, wipe_first=True)
     except (OSError, sqlite3.Error, IndexDamaged) as error:
         index.close()
         return IndexOutcome(

@@ -144,7 +144,11 @@ class ChunkCounter(Protocol):
 
 
 def count_hits(
-    path: Path, size: int, entries: Entries, counter: ChunkCounter, chunk_bytes: int = CHUNK_BYTES
+    text: Path | BinaryIO,
+    size: int,
+    entries: Entries,
+    counter: ChunkCounter,
+    chunk_bytes: int = CHUNK_BYTES,
 ) -> list[tuple[int, int]]:
     """(entry index, hits) of every matching article, in text order; `size` is the file's
     committed length (anything past it belongs to a writer still at work: no entry of the
@@ -152,27 +156,30 @@ def count_hits(
 
     Checked on the way: every region ends with its NUL and has its checksum; otherwise
     Damaged (a wrong count must never be an answer)."""
+    if isinstance(text, Path):
+        with open(text, "rb") as opened:
+            return count_hits(opened, size, entries, counter, chunk_bytes)
+    handle = text
+    name = Path(str(getattr(handle, "name", "the text file"))).name
     found: list[tuple[int, int]] = []
     offsets, lengths = entries.offsets, entries.lengths
-    with open(path, "rb") as handle:
-        for first, last in chunks(offsets, lengths, chunk_bytes):
-            base = offsets[first]
-            end = offsets[last] + lengths[last] + len(SEPARATOR)
-            if end > size:  # entries and size are read in one transaction
-                raise Damaged(f"{path.name}: the entries point past its committed end")
-            handle.seek(base)
-            data = handle.read(end - base)
-            starts = [offset - base for offset in offsets[first : last + 1]]
-            ends = [
-                start + length
-                for start, length in zip(starts, lengths[first : last + 1], strict=True)
-            ]
-            if len(data) != end - base:
-                raise Damaged(f"{path.name} is shorter than its entries say")
-            _check_regions(data, starts, ends, entries.crcs[first : last + 1])
-            found.extend(
-                (first + index, hits) for index, hits in counter.count_in_chunk(data, starts, ends)
-            )
+    for first, last in chunks(offsets, lengths, chunk_bytes):
+        base = offsets[first]
+        end = offsets[last] + lengths[last] + len(SEPARATOR)
+        if end > size:  # entries and size are read in one transaction
+            raise Damaged(f"{name}: the entries point past its committed end")
+        handle.seek(base)
+        data = handle.read(end - base)
+        starts = [offset - base for offset in offsets[first : last + 1]]
+        ends = [
+            start + length for start, length in zip(starts, lengths[first : last + 1], strict=True)
+        ]
+        if len(data) != end - base:
+            raise Damaged(f"{name} is shorter than its entries say")
+        _check_regions(data, starts, ends, entries.crcs[first : last + 1])
+        found.extend(
+            (first + index, hits) for index, hits in counter.count_in_chunk(data, starts, ends)
+        )
     return found
 
 

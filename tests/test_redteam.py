@@ -213,3 +213,125 @@ def test_a_reader_during_a_cold_build_never_answers_empty(
         assert reader.stdout == pristine.answers[("list",)]
     else:
         assert len(reader.stderr.strip().splitlines()) == 1
+
+
+# --- races: rebuilds, compaction, one build at a time -------------------------------------
+
+
+def _clean_ids(pristine: Pristine) -> list[str]:
+    return pristine.answers[("search", "-l", "中国")].split()
+
+
+def test_a_killed_compaction_leaves_the_committed_index_whole(
+    pristine: Pristine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Compaction writes the new text file beside the old one; the old one is unlinked only
+    after the commit: killed before it, the index is as it was (no damage, no rebuild)."""
+    from newscli import refresh
+
+    corpus_copy = tmp_path / "corpus"
+    shutil.copytree(pristine.corpus, corpus_copy)
+    command = ("search", "-l", "中国")
+    code, before, _ = _run(corpus_copy, tmp_path / "c", command)
+    assert code == 0
+    monkeypatch.setattr(refresh, "COMPACT_WHEN_DEAD", 0.0001)
+    original = refresh.Refresh._compact
+
+    def killed(self: refresh.Refresh) -> None:
+        original(self)
+        raise KeyboardInterrupt  # a kill -9 before the commit (the transaction rolls back)
+
+    monkeypatch.setattr(refresh.Refresh, "_compact", killed)
+    edited = next(p for p in sorted(corpus_copy.rglob("*.md")))
+    edited.write_bytes(edited.read_bytes() + b"\n")
+    code, _, _ = _run(corpus_copy, tmp_path / "c", command)
+    assert code != 0  # interrupted
+    monkeypatch.setattr(refresh.Refresh, "_compact", original)
+    monkeypatch.setattr(refresh, "COMPACT_WHEN_DEAD", 0.5)
+    code, after, stderr = _run(corpus_copy, tmp_path / "c", command)
+    assert code == 0 and after == before
+    assert "damaged" not in stderr
+
+
+def test_a_rebuild_never_empties_what_a_reader_is_reading(
+    pristine: Pristine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader between two of its reads while another process rebuilds (killed half way
+    here): the reader's second read still finds every article of its first."""
+    from newscli import refresh
+
+    monkeypatch.setenv("NEWSCLI_CACHE_DIR", str(tmp_path / "c"))
+    corpus = load_corpus(pristine.corpus)
+    reader = Index(corpus.root)
+    reader.refresh(corpus, workers=1)
+    ids = [summary.id for summary in reader.summaries()]
+    monkeypatch.setattr(refresh, "BATCH", 5)
+    original = refresh.Refresh.store
+    stored: list[int] = []
+
+    def killed_half_way(self: refresh.Refresh, rows: list[refresh.IndexedRow]) -> None:
+        if len(stored) == 2:
+            raise KeyboardInterrupt
+        stored.append(len(rows))
+        original(self, rows)
+
+    monkeypatch.setattr(refresh.Refresh, "store", killed_half_way)
+    builder = Index(corpus.root)
+    builder.rebuild()
+    with pytest.raises(KeyboardInterrupt):
+        builder.refresh(corpus, workers=1)
+    builder.close()
+    assert stored == [5, 5]  # two batches were written before the kill
+    assert set(reader.articles(ids)) == set(ids)
+    assert [summary.id for summary in reader.summaries()] == ids
+    reader.close()
+
+
+def test_one_build_at_a_time_the_others_wait(pristine: Pristine, tmp_path: Path) -> None:
+    """While a build holds the corpus's build lock, a cold `list` waits for it (it neither
+    answers from a half-built index nor parses the corpus a second time)."""
+    import time
+
+    from newscli.cache import Cache
+
+    cache_dir = tmp_path / "held"
+    env = {**os.environ, "NEWSCLI_CACHE_DIR": str(cache_dir)}
+    os.environ["NEWSCLI_CACHE_DIR"] = str(cache_dir)  # the autouse fixture restores it
+    cache = Cache(index_dir_for(pristine.corpus))
+    command = [sys.executable, "-m", "newscli", "list", "--corpus", str(pristine.corpus)]
+    with cache.build_lock():
+        reader = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(3)
+        assert reader.poll() is None  # waiting for the lock
+    out, _ = reader.communicate(timeout=300)
+    cache.close()
+    assert reader.returncode == 0 and out.decode() == pristine.answers[("list",)]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_rebuilds_racing_readers(pristine: Pristine, tmp_path: Path, seed: int) -> None:
+    """`index --rebuild` in a loop in one process, `search -c` in another: every answer is
+    the clean one, or one line and a non-zero exit."""
+    env = {**os.environ, "NEWSCLI_CACHE_DIR": str(tmp_path / "race")}
+    base = [sys.executable, "-m", "newscli"]
+    where = ["--corpus", str(pristine.corpus)]
+    subprocess.run([*base, "list", *where], env=env, capture_output=True, check=True)
+    script = (
+        "import subprocess, sys\n"
+        f"for _ in range(3): subprocess.run({[*base, 'index', '--rebuild', *where]!r},"
+        " capture_output=True)\n"
+    )
+    rebuilder = subprocess.Popen([sys.executable, "-c", script], env=env)
+    answers = []
+    while rebuilder.poll() is None or len(answers) < 2:
+        answers.append(
+            subprocess.run(
+                [*base, "search", "-c", "美国", *where], env=env, capture_output=True, text=True
+            )
+        )
+    rebuilder.wait()
+    for result in answers:
+        if result.returncode == 0:
+            assert result.stdout == pristine.answers[("search", "-c", "美国")]
+        else:
+            assert len(result.stderr.strip().splitlines()) == 1, result.stderr
