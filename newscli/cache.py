@@ -11,7 +11,11 @@ corpus: ``corpora/<hash of the corpus path>/``
 - ``text-<generation>.bin``: that text file.
 - ``snapshot-<name>-<serial>.marshal``: the files and the text entries, derived from the
   tables, for the commands that need all of them (one marshal file loads ~10x faster than
-  reading 100k rows).
+  reading 100k rows), each with a magic and a crc32.
+- ``build.lock``: flocked by the one process that refreshes the index at a time.
+
+Everything read is checked (crc32 per article row, JSON and text region; per snapshot):
+damage raises `IndexDamaged` (or a sqlite3.DatabaseError), and the index is rebuilt.
 """
 
 from __future__ import annotations

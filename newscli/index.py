@@ -152,8 +152,8 @@ class Index:
     def recover(self, error: BaseException) -> None:
         """The index was found damaged: say so once, throw it away, build it again."""
         assert self.corpus is not None
-        if self.recovered:  # damaged again right after a rebuild: not the files' fault
-            raise IndexDamaged(f"the index is damaged again after a rebuild ({error})")
+        if self.recovered:  # again right after a rebuild: not damage, so not hidden
+            raise error
         self.recovered = True
         self.tell(f"the index was damaged ({_reason(error)}); rebuilt")
         refresh(self.cache, self.corpus, wipe_first=True)
