@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import marshal
 import os
 import sqlite3
@@ -105,8 +106,10 @@ def is_damage(error: BaseException) -> bool:
     if isinstance(error, sqlite3.OperationalError):
         message = str(error)
         return "malformed" in message or "decode" in message or "not a database" in message
+    # Rows are checksummed before they are decoded: a JSON or Unicode error there is
+    # damage the checksum missed. Nothing else is (a query's own errors must stay its own).
     return isinstance(
-        error, (Damaged, sqlite3.DatabaseError, ValueError, UnicodeError, TypeError, KeyError)
+        error, (Damaged, sqlite3.DatabaseError, json.JSONDecodeError, UnicodeDecodeError)
     )
 
 
