@@ -11,23 +11,31 @@ corpus: ``corpora/<hash of the corpus path>/``
 - ``text-<generation>.bin``: that text file.
 - ``snapshot-<name>-<serial>.marshal``: the files and the text entries, derived from the
   tables, for the commands that need all of them (one marshal file loads ~10x faster than
-  reading 100k rows).
+  reading 100k rows), each with a magic and a crc32.
+- ``build.lock``: flocked by the one process that refreshes the index at a time.
+
+Everything read is checked (crc32 per article row, JSON and text region; per snapshot):
+damage raises `IndexDamaged` (or a sqlite3.DatabaseError), and the index is rebuilt.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import json
 import marshal
 import os
 import sqlite3
+import zlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from newscli import NORMALIZER_VERSION, PARSER_VERSION
 from newscli.article import NEWEST_FIRST_SQL
-from newscli.textstore import Entries
+from newscli.textstore import Damaged, Entries
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 ENV_CACHE_DIR = "NEWSCLI_CACHE_DIR"
 
 _META_SCHEMA = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -60,7 +68,10 @@ CREATE TABLE IF NOT EXISTS articles (
     tags TEXT NOT NULL,            -- JSON list
     data BLOB NOT NULL,            -- Article.to_dict() as JSON (UTF-8, surrogatepass)
     text_offset INTEGER NOT NULL,  -- where its normalized text starts in the text file
-    text_length INTEGER NOT NULL   -- in bytes, without the closing NUL
+    text_length INTEGER NOT NULL,  -- in bytes, without the closing NUL
+    crc INTEGER NOT NULL,          -- summary_crc of the listed columns (SUMMARY_FIELDS)
+    data_crc INTEGER NOT NULL,     -- crc32 of data
+    text_crc INTEGER NOT NULL      -- crc32 of its region of the text file
 );
 CREATE INDEX IF NOT EXISTS articles_published ON articles ({NEWEST_FIRST_SQL});
 -- Problems of the folder walk itself (unreadable folders, broken links): no file row.
@@ -73,7 +84,33 @@ CREATE TABLE IF NOT EXISTS scan_problems (
 );
 """
 TABLES = ("files", "articles", "scan_problems", "snapshots")  # snapshots: schema 4 and older
-ARTICLE_COLUMNS = 18
+ARTICLE_COLUMNS = 21
+# The columns a listing reads, in this order; their checksum is the row's crc.
+SUMMARY_FIELDS = (
+    "id, path, title, url, outlet, author, published_at, published_source, archived_at,"
+    " chars, size_bytes, script, tags, encoding"
+).split(", ")
+SNAPSHOT_MAGIC = b"NCS1"  # then the crc32 of the rest (4 bytes, big-endian), then marshal
+
+IndexDamaged = Damaged  # what the index holds does not check out: rebuild it
+
+
+def summary_crc(values: tuple[str | bytes | int | None, ...]) -> int:
+    """The checksum of a row's SUMMARY_FIELDS values (str, bytes, int or None each)."""
+    # repr, not marshal: marshal's output depends on which equal objects are the same one.
+    return zlib.crc32(repr(values).encode("utf-8", "surrogatepass"))
+
+
+def is_damage(error: BaseException) -> bool:
+    """Whether reading the index failed because its files are damaged (not busy, not full)."""
+    if isinstance(error, sqlite3.OperationalError):
+        message = str(error)
+        return "malformed" in message or "decode" in message or "not a database" in message
+    # Rows are checksummed before they are decoded: a JSON or Unicode error there is
+    # damage the checksum missed. Nothing else is (a query's own errors must stay its own).
+    return isinstance(
+        error, (Damaged, sqlite3.DatabaseError, json.JSONDecodeError, UnicodeDecodeError)
+    )
 
 
 class IndexUnavailable(Exception):
@@ -138,8 +175,13 @@ class Cache:
                 raise sqlite3.DatabaseError(
                     f"articles has {columns} columns, not {ARTICLE_COLUMNS}"
                 )
-            text_size = int(_meta_of(db, "text_size") or 0)
-            text_path = self.folder / f"text-{_meta_of(db, 'generation') or 0}.bin"
+            db.execute("BEGIN")  # both values from one committed state
+            try:
+                text_size = int(_meta_of(db, "text_size") or 0)
+                generation = _meta_of(db, "generation") or 0
+            finally:
+                db.execute("COMMIT")
+            text_path = self.folder / f"text-{generation}.bin"
             if text_size and (not text_path.exists() or text_path.stat().st_size < text_size):
                 raise sqlite3.DatabaseError(f"{text_path.name} is shorter than recorded")
             return db
@@ -147,10 +189,21 @@ class Cache:
             if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
                 raise
             self.warnings.append(f"index {self.db_path} was damaged ({error}); rebuilding it")
-            for name in os.listdir(self.folder):
-                if name.startswith(("index.sqlite", "text-")):
-                    os.unlink(self.folder / name)
+            self._remove_files()
             return self._open_db()
+
+    def _remove_files(self) -> None:
+        for name in os.listdir(self.folder):  # not build.lock: others may be waiting on it
+            if name.startswith(("index.sqlite", "text-", "snapshot-")):
+                (self.folder / name).unlink(missing_ok=True)
+
+    def wipe(self) -> None:
+        """Throw a damaged index away: an empty one is opened (the next refresh fills it)."""
+        with_db = getattr(self, "db", None)
+        if with_db is not None:
+            with_db.close()
+        self._remove_files()
+        self.db = self._open_db()
 
     def _open_db(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.db_path, timeout=60, isolation_level=None)
@@ -189,7 +242,18 @@ class Cache:
     # --- writing -------------------------------------------------------------------------
 
     def transaction(self, work: Callable[[], None]) -> None:
-        """Run `work` in one write transaction (serialized across processes)."""
+        """Run `work` in one write transaction (serialized across processes); inside another
+        one, in a savepoint of it (a rebuild is one transaction of many batches)."""
+        if self.db.in_transaction:
+            self.db.execute("SAVEPOINT batch")
+            try:
+                work()
+            except BaseException:
+                self.db.execute("ROLLBACK TO batch")
+                self.db.execute("RELEASE batch")
+                raise
+            self.db.execute("RELEASE batch")
+            return
         self.db.execute("BEGIN IMMEDIATE")
         try:
             work()
@@ -225,15 +289,36 @@ class Cache:
 
     def start_generation(self, generation: int, size: int = 0) -> None:
         """Start text file `generation`, holding `size` bytes (none, unless compaction wrote
-        it); the previous one is removed."""
-        old = self.text_path
+        it), inside a write transaction. The previous one stays until remove_old_texts runs
+        after the commit: a reader of the committed state may still open it."""
         self.set_meta("generation", generation)
         self.set_meta("text_size", size)
         self.set_meta("dead_bytes", 0)
         if not size:
             self.text_path.write_bytes(b"")
-        if old != self.text_path:
-            old.unlink(missing_ok=True)
+
+    def remove_old_texts(self) -> None:
+        """Unlink the text files of older generations (after the commit that left them)."""
+        current = self.text_path.name
+        for path in self.folder.glob("text-*.bin"):
+            if path.name != current:
+                path.unlink(missing_ok=True)
+
+    @contextmanager
+    def build_lock(self, waiting: Callable[[], None] | None = None) -> Iterator[None]:
+        """One build at a time per corpus (an exclusive flock on build.lock); `waiting` is
+        called once if another process holds it."""
+        with open(self.folder / "build.lock", "a+b") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if waiting is not None:
+                    waiting()
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def forget_version(self) -> None:
         """The next refresh parses every file again."""
@@ -247,11 +332,11 @@ class Cache:
 
     def entries_from_tables(self) -> Entries:
         entries = Entries.empty()
-        for article_id, offset, length, published, rel in self.db.execute(
-            "SELECT id, text_offset, text_length, published_at, rel FROM articles"
+        for article_id, offset, length, published, rel, crc in self.db.execute(
+            "SELECT id, text_offset, text_length, published_at, rel, text_crc FROM articles"
             " ORDER BY text_offset"
         ):
-            entries.append(article_id, offset, length, published, path_of(rel))
+            entries.append(article_id, offset, length, published, path_of(rel), crc)
         return entries
 
     # --- snapshots -----------------------------------------------------------------------
@@ -268,12 +353,19 @@ class Cache:
         try:
             loaded = marshal.loads(data)
         except (ValueError, EOFError, TypeError):
-            return None
-        return loaded if isinstance(loaded, dict) else None
+            raise Damaged("the files snapshot does not load") from None
+        if not isinstance(loaded, dict):
+            raise Damaged("the files snapshot does not load")
+        return loaded
 
     def entries_snapshot(self) -> Entries | None:
         data = self._snapshot("entries")
-        return None if data is None else Entries.loads(data)
+        if data is None:
+            return None
+        entries = Entries.loads(data)
+        if entries is None:
+            raise Damaged("the entries snapshot does not load")
+        return entries
 
     def files(self) -> dict[str, tuple[int, int]]:
         """rel → (size, mtime_ns) of every file the index knows."""
@@ -283,7 +375,8 @@ class Cache:
         return known
 
     def entries(self) -> Entries:
-        return self.entries_snapshot() or self.entries_from_tables()
+        snapshot = self.entries_snapshot()
+        return self.entries_from_tables() if snapshot is None else snapshot
 
     def _snapshot(self, name: str) -> bytes | None:
         """A saved snapshot, or None when a killed or running writer may have outdated it
@@ -292,9 +385,12 @@ class Cache:
             return None
         path = self.folder / f"snapshot-{name}-{self.meta('snapshot_serial', '0')}.marshal"
         try:
-            return path.read_bytes()
+            data = path.read_bytes()
         except OSError:
             return None
+        if data[:4] != SNAPSHOT_MAGIC or int.from_bytes(data[4:8], "big") != zlib.crc32(data[8:]):
+            raise Damaged(f"{path.name} fails its checksum")
+        return data[8:]
 
     def save_snapshots(self, files: bytes | None = None, entries: Entries | None = None) -> None:
         """Write the snapshots (inside a write transaction), from the tables unless given.
@@ -308,7 +404,8 @@ class Cache:
             entries = self.entries_from_tables()
         serial = self.meta_int("snapshot_serial") + 1
         for name, data in (("files", files), ("entries", entries.dumps())):
-            (self.folder / f"snapshot-{name}-{serial}.marshal").write_bytes(data)
+            checked = SNAPSHOT_MAGIC + zlib.crc32(data).to_bytes(4, "big") + data
+            (self.folder / f"snapshot-{name}-{serial}.marshal").write_bytes(checked)
         self.set_meta("snapshot_serial", serial)
         self.set_meta("snapshots_fresh", 1)
 

@@ -10,25 +10,55 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import sys
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, Concatenate, NamedTuple, ParamSpec, TypeVar
 
 from newscli.article import NEWEST_FIRST_SQL, Article, DateSource, Problem, Summary, newest_first
-from newscli.cache import Cache, IndexUnavailable, index_dir_for, path_of
+from newscli.cache import (
+    SUMMARY_FIELDS,
+    Cache,
+    IndexDamaged,
+    IndexUnavailable,
+    index_dir_for,
+    is_damage,
+    path_of,
+    summary_crc,
+)
 from newscli.corpus import Corpus, SourceFile
 from newscli.refresh import Progress, RefreshStats, refresh
 from newscli.textstore import ChunkCounter, Entries, count_hits
 
 MAX_NEWS = 50  # new problems told one line each; beyond, the summary line counts them
 
-_SUMMARY_FIELDS = (
-    "id, path, title, url, outlet, author, published_at, published_source, archived_at,"
-    " chars, size_bytes, script, tags, encoding"
-).split(", ")
+_SUMMARY_FIELDS = [*SUMMARY_FIELDS, "crc"]  # the listed columns, then their checksum
 _SUMMARY_COLUMNS = ", ".join(_SUMMARY_FIELDS)
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def _recovering(
+    method: Callable[Concatenate[Index, _P], _T],
+) -> Callable[Concatenate[Index, _P], _T]:
+    """A read of the index that meets damage (SQLite's, a checksum, a snapshot, a row that
+    does not decode) rebuilds the index and reads again: the answer is always the files'."""
+
+    def read(index: Index, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        try:
+            return method(index, *args, **kwargs)
+        except Exception as error:
+            if not is_damage(error) or index.corpus is None:
+                raise
+            index.recover(error)
+            return method(index, *args, **kwargs)
+
+    read.__doc__ = method.__doc__
+    read.__name__ = method.__name__
+    return read
 
 
 @dataclass(frozen=True)
@@ -83,10 +113,19 @@ class _Untold(NamedTuple):
     walk: tuple[bytes, str] | None = None  # (path, reason) of a folder-walk problem
 
 
+def _tell(message: str) -> None:
+    print(f"newscli: warning: {message}", file=sys.stderr)
+
+
 class Index:
-    def __init__(self, root: Path, folder: Path | None = None) -> None:
+    def __init__(
+        self, root: Path, folder: Path | None = None, tell: Callable[[str], None] = _tell
+    ) -> None:
         self.root = root
         self.cache = Cache(folder or index_dir_for(root))
+        self.corpus: Corpus | None = None  # what refresh last read: a rebuild reads it again
+        self.tell = tell  # damage met after the command's warnings were shown
+        self.recovered = False
 
     @property
     def folder(self) -> Path:
@@ -107,7 +146,17 @@ class Index:
     def refresh(
         self, corpus: Corpus, progress: Progress | None = None, workers: int | None = None
     ) -> RefreshStats:
+        self.corpus = corpus
         return refresh(self.cache, corpus, progress, workers)
+
+    def recover(self, error: BaseException) -> None:
+        """The index was found damaged: say so once, throw it away, build it again."""
+        assert self.corpus is not None
+        if self.recovered:  # again right after a rebuild: not damage, so not hidden
+            raise error
+        self.recovered = True
+        self.tell(f"the index was damaged ({_reason(error)}); rebuilt")
+        refresh(self.cache, self.corpus, wipe_first=True)
 
     def rebuild(self) -> None:
         """Forget everything: the next refresh parses every file again."""
@@ -118,6 +167,7 @@ class Index:
 
     # --- problems ------------------------------------------------------------------------
 
+    @_recovering
     def problems(self) -> list[Problem]:
         """Every problem of every file (not those of the folder walk: the corpus has them)."""
         found: list[Problem] = []
@@ -125,6 +175,7 @@ class Index:
             found.extend(_problems(encoded))
         return found
 
+    @_recovering
     def problem_news(self, keep: Callable[[Summary], bool] | None = None) -> ProblemNews:
         """The problems not told yet, of the files a command looks at: with `keep` (its
         filters), only articles it keeps (a file that is no article cannot be filtered: it
@@ -184,9 +235,11 @@ class Index:
 
     # --- files and articles --------------------------------------------------------------
 
+    @_recovering
     def count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
 
+    @_recovering
     def known_files(self) -> list[SourceFile]:
         """The files as of the last refresh (no scan): for finding ARTICLE quickly."""
         root = str(self.root)
@@ -195,6 +248,7 @@ class Index:
             for rel, (size, mtime) in self.cache.files().items()
         ]
 
+    @_recovering
     def facts(self) -> list[FileFacts]:
         return [
             FileFacts(path_of(path), url, encoding, source, chars)
@@ -203,6 +257,7 @@ class Index:
             )
         ]
 
+    @_recovering
     def ignored(self) -> list[str]:
         root = str(self.root)
         return [
@@ -211,12 +266,17 @@ class Index:
         ]
 
     def iter_summaries(self, limit: int | None = None) -> Iterator[Summary]:
-        """Articles without their bodies, newest first, as the table serves them."""
+        """Articles without their bodies, newest first, as the table serves them (each one
+        checked before the first is given: damage is found before anything is printed)."""
+        yield from self._all_summaries(limit)
+
+    @_recovering
+    def _all_summaries(self, limit: int | None) -> list[Summary]:
         limit_sql = f" LIMIT {int(limit)}" if limit is not None else ""
         query = f"SELECT {_SUMMARY_COLUMNS} FROM articles ORDER BY {NEWEST_FIRST_SQL}{limit_sql}"
-        for row in self.db.execute(query):
-            yield _summary(row)
+        return [_summary(row) for row in self.db.execute(query)]
 
+    @_recovering
     def summaries(self, limit: int | None = None, ids: list[str] | None = None) -> list[Summary]:
         """Articles without their bodies (for list, stats, -l, -c), newest first: all of
         them, the first `limit`, or those of `ids`."""
@@ -234,15 +294,18 @@ class Index:
             )
         return newest_first(found)
 
+    @_recovering
     def articles(self, ids: Iterable[str]) -> dict[str, Article]:
         found: dict[str, Article] = {}
         wanted = list(ids)
         for start in range(0, len(wanted), 500):
             part = wanted[start : start + 500]
             marks = ",".join("?" * len(part))
-            for article_id, data in self.db.execute(
-                f"SELECT id, data FROM articles WHERE id IN ({marks})", part
+            for article_id, data, crc in self.db.execute(
+                f"SELECT id, data, data_crc FROM articles WHERE id IN ({marks})", part
             ):
+                if zlib.crc32(data) != crc:
+                    raise IndexDamaged(f"the stored article {article_id} fails its checksum")
                 article = Article.from_dict(json.loads(path_of(data)))
                 article.id = article_id
                 found[article_id] = article
@@ -250,25 +313,36 @@ class Index:
 
     # --- searching the text file ---------------------------------------------------------
 
-    def entries(self) -> tuple[Entries, Path, int]:
-        """Live articles by text offset, the text file, and its committed length (one snapshot)."""
-        self.db.execute("BEGIN")
-        try:
-            entries = self.cache.entries()
-            path, size = self.cache.text_path, self.cache.meta_int("text_size")
-        finally:
-            self.db.execute("COMMIT")
-        return entries, path, size
+    def entries(self) -> tuple[Entries, BinaryIO, int]:
+        """Live articles by text offset, the text file (open), and its committed length, all
+        of one committed state: the file is opened inside the read transaction, so a
+        compaction or rebuild committed meanwhile (which unlinks it afterwards) cannot take
+        it away; if one did between the read and the open, the state is read again."""
+        for _ in range(5):
+            self.db.execute("BEGIN")
+            try:
+                entries = self.cache.entries()
+                path, size = self.cache.text_path, self.cache.meta_int("text_size")
+                try:
+                    handle = open(path, "rb")  # noqa: SIM115 (the caller closes it)
+                except FileNotFoundError:
+                    continue
+            finally:
+                self.db.execute("COMMIT")
+            return entries, handle, size
+        raise IndexDamaged("the text file keeps disappearing")
 
+    @_recovering
     def count_matches(
         self, matcher: ChunkCounter, newest_first: bool = False
     ) -> list[tuple[str, int]]:
         """(id, hits) of every article whose normalized text matches, in text order (or in
         list's newest-first order, without reading any article row)."""
-        entries, path, size = self.entries()
-        if not entries.ids:
-            return []
-        found = count_hits(path, size, entries, matcher)
+        entries, handle, size = self.entries()
+        with handle:
+            if not entries.ids:
+                return []
+            found = count_hits(handle, size, entries, matcher)
         if newest_first:
             found = _newest_first(entries, found)
         return [(entries.ids[index], hits) for index, hits in found]
@@ -298,9 +372,15 @@ def _problems(encoded: bytes) -> list[Problem]:
     return [Problem(*item) for item in json.loads(path_of(encoded))]
 
 
+def _reason(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:200]
+
+
 def _summary(row: tuple[Any, ...]) -> Summary:
+    if summary_crc(tuple(row[:14])) != row[14]:
+        raise IndexDamaged(f"the stored summary of {row[0]!r} fails its checksum")
     (article_id, path, title, url, outlet, author, published, source, archived, chars) = row[:10]
-    size, script, tags, encoding = row[10:]
+    size, script, tags, encoding = row[10:14]
     return Summary(
         id=article_id,
         path=path_of(path),
@@ -333,8 +413,16 @@ def open_index(corpus: Corpus, progress: Progress | None = None) -> IndexOutcome
     except IndexUnavailable as error:
         return IndexOutcome(None, warnings=[f"{error}; working without the index"])
     try:
-        stats = index.refresh(corpus, progress)
-    except (OSError, sqlite3.Error) as error:
+        try:
+            stats = index.refresh(corpus, progress)
+        except Exception as error:
+            if not is_damage(error):
+                raise
+            # Said with the command's other warnings, before any result.
+            index.warnings.append(f"the index was damaged ({_reason(error)}); rebuilt")
+            index.recovered = True
+            stats = refresh(index.cache, corpus, progress, wipe_first=True)
+    except (OSError, sqlite3.Error, IndexDamaged) as error:
         index.close()
         return IndexOutcome(
             None, warnings=[f"cannot update the index: {error}; working without it"]
@@ -345,6 +433,7 @@ def open_index(corpus: Corpus, progress: Progress | None = None) -> IndexOutcome
 __all__ = [
     "FileFacts",
     "Index",
+    "IndexDamaged",
     "IndexOutcome",
     "IndexUnavailable",
     "ProblemNews",

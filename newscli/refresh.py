@@ -15,6 +15,7 @@ import json
 import marshal
 import os
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -22,10 +23,10 @@ from functools import partial
 from itertools import islice
 
 from newscli.article import Article, Problem
-from newscli.cache import Cache, path_key, path_of
+from newscli.cache import SUMMARY_FIELDS, Cache, path_key, path_of, summary_crc
 from newscli.corpus import Corpus, SourceFile
 from newscli.load import LoadResult, load
-from newscli.textstore import Entries, append_text, compact
+from newscli.textstore import Entries, append_text, compact, text_crc
 
 BATCH = 256  # files parsed and committed together
 PARALLEL_FROM = 64  # fewer changed files than this are parsed in-process
@@ -106,10 +107,26 @@ def _index_batch(sources: list[SourceFile]) -> list[IndexedRow]:
 
 
 def refresh(
-    cache: Cache, corpus: Corpus, progress: Progress | None = None, workers: int | None = None
+    cache: Cache,
+    corpus: Corpus,
+    progress: Progress | None = None,
+    workers: int | None = None,
+    wipe_first: bool = False,
 ) -> RefreshStats:
-    """Bring the cache up to date with the corpus's files."""
-    return Refresh(cache, corpus, progress, workers).run()
+    """Bring the cache up to date with the corpus's files (after throwing a damaged index
+    away, with `wipe_first`). One process at a time builds: the others wait for it (told
+    so on a terminal), then find its work committed, so no reader ever sees a half-built
+    index, and no two processes parse the same files."""
+    with cache.build_lock(_say_waiting if progress is not None else None):
+        if wipe_first:
+            cache.wipe()
+        return Refresh(cache, corpus, progress, workers).run()
+
+
+def _say_waiting() -> None:
+    import sys
+
+    print("newscli: another newscli is updating this index; waiting for it", file=sys.stderr)
 
 
 class Refresh:
@@ -128,11 +145,26 @@ class Refresh:
         self.track_added = True
 
     def run(self) -> RefreshStats:
+        """A refresh; a rebuild of an index that has committed work is one transaction
+        (beside the old state, switched in by its commit: a reader in the middle of its
+        own reads never sees the tables emptied or half filled)."""
+        cache = self.cache
+        if cache.current or not cache.meta_int("text_size"):
+            return self._run()
+        found: list[RefreshStats] = []
+        cache.transaction(lambda: found.append(self._run()))
+        cache.remove_old_texts()
+        cache.remove_old_snapshots()
+        return found[0]
+
+    def _run(self) -> RefreshStats:
         cache = self.cache
         started = time.perf_counter()
         stats = RefreshStats()
         if not cache.current:
             cache.clear()
+            if not cache.db.in_transaction:
+                cache.remove_old_texts()  # after the commit
             stats.rebuilt = True
         self._remember_scan_problems(self.corpus.scan_problems)
         current = self.corpus.stats
@@ -182,6 +214,7 @@ class Refresh:
                         self.added.lengths[index],
                         self.added.published[index],
                         self.added.rels[index],
+                        self.added.crcs[index],
                     )
 
             def save() -> None:
@@ -189,7 +222,8 @@ class Refresh:
                 cache.set_meta("files_digest", digest)
 
             self.cache.transaction(save)
-            cache.remove_old_snapshots()
+            if not cache.db.in_transaction:  # else after the rebuild's commit
+                cache.remove_old_snapshots()
         elif cache.meta("files_digest") != digest:
             self.cache.transaction(lambda: cache.set_meta("files_digest", digest))
         stats.seconds = time.perf_counter() - started
@@ -293,32 +327,43 @@ class Refresh:
                 if article is None:
                     continue
                 published = published_text(article)
+                # In SUMMARY_FIELDS order: what a listing reads back, checked by its crc.
+                listed = (
+                    article.id,
+                    path_key(article.path),
+                    article.title,
+                    article.url,
+                    article.outlet,
+                    article.author,
+                    published,
+                    article.published_source.value,
+                    article.archived_at.isoformat() if article.archived_at else None,
+                    article.char_count,
+                    article.size_bytes,
+                    article.script,
+                    json.dumps(article.tags, ensure_ascii=False),
+                    article.encoding,
+                )
+                data = path_key(json.dumps(article.to_dict(), ensure_ascii=False))
+                crc = text_crc(row.normalized)
                 db.execute(
-                    "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO articles (rel, text_offset, text_length, data, crc, data_crc,"
+                    f" text_crc, {', '.join(SUMMARY_FIELDS)}) VALUES"
+                    f" ({', '.join('?' * (7 + len(SUMMARY_FIELDS)))})",
                     (
-                        article.id,
                         key,
-                        path_key(article.path),
-                        article.title,
-                        article.url,
-                        article.outlet,
-                        article.author,
-                        published,
-                        article.published_source.value,
-                        article.archived_at.isoformat() if article.archived_at else None,
-                        article.char_count,
-                        article.size_bytes,
-                        article.encoding,
-                        article.script,
-                        json.dumps(article.tags, ensure_ascii=False),
-                        path_key(json.dumps(article.to_dict(), ensure_ascii=False)),
                         text_size,
                         len(row.normalized),
+                        data,
+                        summary_crc(listed),
+                        zlib.crc32(data),
+                        crc,
+                        *listed,
                     ),
                 )
                 if self.track_added:
                     self.added.append(
-                        article.id, text_size, len(row.normalized), published, row.rel
+                        article.id, text_size, len(row.normalized), published, row.rel, crc
                     )
                 text_size += append_text(handle, row.normalized)
             handle.flush()
@@ -330,6 +375,8 @@ class Refresh:
         dead = self.cache.meta_int("dead_bytes")
         if size and dead / size >= COMPACT_WHEN_DEAD:
             self.cache.write(self._compact)
+            if not self.cache.db.in_transaction:
+                self.cache.remove_old_texts()  # only now: the new generation is committed
 
     def _compact(self) -> None:
         cache, db = self.cache, self.cache.db

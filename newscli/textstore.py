@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import marshal
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,16 @@ from typing import BinaryIO, Protocol
 
 CHUNK_BYTES = 16 * 1024 * 1024  # how much of the text file is searched at once
 SEPARATOR = b"\x00"  # after each article's text
+
+
+class Damaged(Exception):
+    """What the index holds does not check out (a checksum, a separator, a snapshot): the
+    index must be rebuilt before it answers."""
+
+
+def text_crc(normalized: bytes) -> int:
+    """The checksum of one article's region of the text file (without its NUL)."""
+    return zlib.crc32(normalized)
 
 
 @dataclass
@@ -29,19 +40,27 @@ class Entries:
     lengths: list[int]  # in bytes, without the closing NUL
     published: list[str | None]  # fixed-width ISO text, so text order is time order
     rels: list[str]
+    crcs: list[int]  # text_crc of each article's region
 
     @classmethod
     def empty(cls) -> Entries:
-        return cls([], [], [], [], [])
+        return cls([], [], [], [], [], [])
 
     def append(
-        self, article_id: str, offset: int, length: int, published: str | None, rel: str
+        self,
+        article_id: str,
+        offset: int,
+        length: int,
+        published: str | None,
+        rel: str,
+        crc: int,
     ) -> None:
         self.ids.append(article_id)
         self.offsets.append(offset)
         self.lengths.append(length)
         self.published.append(published)
         self.rels.append(rel)
+        self.crcs.append(crc)
 
     def without(self, rels: set[str]) -> Entries:
         """These entries less the articles of the files `rels`."""
@@ -54,11 +73,14 @@ class Entries:
                     self.lengths[index],
                     self.published[index],
                     rel,
+                    self.crcs[index],
                 )
         return kept
 
     def dumps(self) -> bytes:
-        return marshal.dumps((self.ids, self.offsets, self.lengths, self.published, self.rels))
+        return marshal.dumps(
+            (self.ids, self.offsets, self.lengths, self.published, self.rels, self.crcs)
+        )
 
     @classmethod
     def loads(cls, data: bytes) -> Entries | None:
@@ -67,14 +89,14 @@ class Entries:
             loaded = marshal.loads(data)
         except (ValueError, EOFError, TypeError):
             return None
-        if not (isinstance(loaded, tuple) and len(loaded) == 5):
+        if not (isinstance(loaded, tuple) and len(loaded) == 6):
             return None
-        ids, offsets, lengths, published, rels = loaded
+        ids, offsets, lengths, published, rels, crcs = loaded
         if not all(isinstance(part, list) for part in loaded):
             return None
-        if not len(ids) == len(offsets) == len(lengths) == len(published) == len(rels):
+        if len({len(part) for part in loaded}) != 1:
             return None
-        return cls(ids, offsets, lengths, published, rels)
+        return cls(ids, offsets, lengths, published, rels, crcs)
 
 
 def append_text(handle: BinaryIO, normalized: bytes) -> int:
@@ -122,26 +144,51 @@ class ChunkCounter(Protocol):
 
 
 def count_hits(
-    path: Path, size: int, entries: Entries, counter: ChunkCounter, chunk_bytes: int = CHUNK_BYTES
+    text: Path | BinaryIO,
+    size: int,
+    entries: Entries,
+    counter: ChunkCounter,
+    chunk_bytes: int = CHUNK_BYTES,
 ) -> list[tuple[int, int]]:
     """(entry index, hits) of every matching article, in text order; `size` is the file's
-    committed length (anything past it belongs to a writer still at work)."""
+    committed length (anything past it belongs to a writer still at work: no entry of the
+    same transaction points there).
+
+    Checked on the way: every region ends with its NUL and has its checksum; otherwise
+    Damaged (a wrong count must never be an answer)."""
+    if isinstance(text, Path):
+        with open(text, "rb") as opened:
+            return count_hits(opened, size, entries, counter, chunk_bytes)
+    handle = text
+    name = Path(str(getattr(handle, "name", "the text file"))).name
     found: list[tuple[int, int]] = []
     offsets, lengths = entries.offsets, entries.lengths
-    with open(path, "rb") as handle:
-        for first, last in chunks(offsets, lengths, chunk_bytes):
-            base = offsets[first]
-            end = offsets[last] + lengths[last] + len(SEPARATOR)
-            if end > size:
-                break
-            handle.seek(base)
-            data = handle.read(end - base)
-            starts = [offset - base for offset in offsets[first : last + 1]]
-            ends = [
-                start + length
-                for start, length in zip(starts, lengths[first : last + 1], strict=True)
-            ]
-            found.extend(
-                (first + index, hits) for index, hits in counter.count_in_chunk(data, starts, ends)
-            )
+    for first, last in chunks(offsets, lengths, chunk_bytes):
+        base = offsets[first]
+        end = offsets[last] + lengths[last] + len(SEPARATOR)
+        if end > size:  # entries and size are read in one transaction
+            raise Damaged(f"{name}: the entries point past its committed end")
+        handle.seek(base)
+        data = handle.read(end - base)
+        starts = [offset - base for offset in offsets[first : last + 1]]
+        ends = [
+            start + length for start, length in zip(starts, lengths[first : last + 1], strict=True)
+        ]
+        if len(data) != end - base:
+            raise Damaged(f"{name} is shorter than its entries say")
+        _check_regions(data, starts, ends, entries.crcs[first : last + 1])
+        found.extend(
+            (first + index, hits) for index, hits in counter.count_in_chunk(data, starts, ends)
+        )
     return found
+
+
+def _check_regions(
+    data: bytes, starts: Sequence[int], ends: Sequence[int], crcs: Sequence[int]
+) -> None:
+    """Each region is followed by its NUL and has its checksum (crc32 runs at GB/s: every
+    region is checked, so that a damaged byte can neither add nor hide a hit)."""
+    view = memoryview(data)
+    for start, end, crc in zip(starts, ends, crcs, strict=True):
+        if data[end : end + 1] != SEPARATOR or zlib.crc32(view[start:end]) != crc:
+            raise Damaged("the text file does not match its entries")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from newscli.search import Matcher
-from newscli.textstore import Entries, append_text, chunks, compact, count_hits
+from newscli.textstore import Damaged, Entries, append_text, chunks, compact, count_hits, text_crc
 
 TEXTS = ["美国总统", "没有", "美国和美国", "", "最后的美国"]
 
@@ -23,7 +23,7 @@ def _written(folder: Path, texts: list[str], dead_every: int = 0) -> tuple[Path,
     with open(path, "wb") as handle:
         for number, text in enumerate(texts):
             data = text.encode("utf-8")
-            entries.append(f"id{number}", size, len(data), None, f"{number}.md")
+            entries.append(f"id{number}", size, len(data), None, f"{number}.md", text_crc(data))
             size += append_text(handle, data)
             if dead_every and number % dead_every == 0:
                 size += append_text(handle, "美国 (a dead region)".encode())
@@ -66,10 +66,33 @@ def test_the_scan_hands_each_article_to_the_counter_once(tmp_path: Path) -> None
     assert count_hits(path, size, entries, matcher, chunk_bytes=16) == [(0, 1), (2, 2), (4, 1)]
 
 
-def test_the_scan_stops_at_the_committed_length(tmp_path: Path) -> None:
+def test_entries_past_the_committed_length_are_damage_not_a_shorter_answer(
+    tmp_path: Path,
+) -> None:
+    # Entries and the committed length are read in one transaction: an entry past it can
+    # only be damage (a flipped offset), and a count that silently skips it would be wrong.
     path, entries, _ = _written(tmp_path, TEXTS)
-    committed = entries.offsets[2]  # a writer is still appending the rest
-    assert count_hits(path, committed, entries, Matcher("美国"), chunk_bytes=8) == [(0, 1)]
+    committed = entries.offsets[2]
+    with pytest.raises(Damaged):
+        count_hits(path, committed, entries, Matcher("美国"), chunk_bytes=8)
+
+
+@pytest.mark.parametrize("where", range(0, 40, 3))
+def test_a_flipped_byte_of_the_text_file_is_found(tmp_path: Path, where: int) -> None:
+    path, entries, size = _written(tmp_path, TEXTS, dead_every=2)
+    clean = count_hits(path, size, entries, Matcher("美国"), chunk_bytes=8)
+    data = bytearray(path.read_bytes())
+    live = any(
+        offset <= where <= offset + length
+        for offset, length in zip(entries.offsets, entries.lengths, strict=True)
+    )
+    data[where] ^= 0x01
+    path.write_bytes(bytes(data))
+    if live:  # a live region or its NUL: never a count that differs silently
+        with pytest.raises(Damaged):
+            count_hits(path, size, entries, Matcher("美国"), chunk_bytes=8)
+    else:  # a dead region: no answer depends on it
+        assert count_hits(path, size, entries, Matcher("美国"), chunk_bytes=8) == clean
 
 
 def test_compaction_keeps_the_live_text_in_order(tmp_path: Path) -> None:
@@ -85,15 +108,16 @@ def test_compaction_keeps_the_live_text_in_order(tmp_path: Path) -> None:
 
 def test_entries_snapshot_round_trip_and_damage() -> None:
     entries = Entries(
-        ["a", "b"], [0, 5], [4, 3], ["2020-01-01T00:00:00.000000+00:00", None], ["x", "y"]
+        ["a", "b"], [0, 5], [4, 3], ["2020-01-01T00:00:00.000000+00:00", None], ["x", "y"], [7, 9]
     )
     assert Entries.loads(entries.dumps()) == entries
-    assert entries.without({"x"}) == Entries(["b"], [5], [3], [None], ["y"])
+    assert entries.without({"x"}) == Entries(["b"], [5], [3], [None], ["y"], [9])
     for damaged in (
         b"not marshal",
         entries.dumps()[:-3],
         marshal.dumps(["a", "b"]),
-        marshal.dumps((["a"], [0], [4], [None], [])),  # lists of different lengths
-        marshal.dumps((["a"], [0], [4], [None], "x")),
+        marshal.dumps((["a"], [0], [4], [None], [], [1])),  # lists of different lengths
+        marshal.dumps((["a"], [0], [4], [None], "x", [1])),
+        marshal.dumps((["a"], [0], [4], [None], ["x"])),  # before checksums
     ):
         assert Entries.loads(damaged) is None

@@ -1,0 +1,337 @@
+"""Red team against the index: damage its files (seeded byte flips in every file, a page
+overwrite, a truncated WAL) and race it (a reader during a build, a rebuild during a read).
+Every answer must equal a clean rebuild's, or the command must fail with one line and a
+non-zero exit: never a wrong answer with exit 0, never an internal error.
+
+NEWSCLI_REDTEAM_CASES sets the number of byte flips (50 by default; 1000 for a full run).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from newscli import cli
+from newscli.cache import index_dir_for
+from newscli.corpus import load_corpus
+from newscli.index import Index
+
+CASES = int(os.environ.get("NEWSCLI_REDTEAM_CASES", "50"))
+COMMANDS = (
+    ("list",),
+    ("search", "-c", "美国"),
+    ("search", "-l", "中国"),
+    ("convert", "--all", "--to", "jsonl"),
+)
+runner = CliRunner()
+
+
+class Pristine:
+    """A clean index of the corpus slice, kept aside, and the answers it gives."""
+
+    def __init__(self, corpus: Path, cache: Path, folder: Path) -> None:
+        self.corpus = corpus
+        self.cache = cache  # NEWSCLI_CACHE_DIR it was built in
+        self.folder = folder  # its corpora/<hash> folder
+        self.answers: dict[tuple[str, ...], str] = {}
+        self.wal: dict[str, bytes] = {}  # the folder's files while a build sits in the WAL
+
+
+def _run(corpus: Path, cache: Path, command: tuple[str, ...]) -> tuple[int, str, str]:
+    old = os.environ.get("NEWSCLI_CACHE_DIR")
+    os.environ["NEWSCLI_CACHE_DIR"] = str(cache)
+    try:
+        result = runner.invoke(cli.app, [*command, "--corpus", str(corpus)])
+    finally:
+        if old is None:
+            del os.environ["NEWSCLI_CACHE_DIR"]
+        else:
+            os.environ["NEWSCLI_CACHE_DIR"] = old
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="module")
+def pristine(corpus_slice: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pristine]:
+    cache = tmp_path_factory.mktemp("redteam-cache")
+    for command in COMMANDS:  # builds, then tells the problems once: later runs are quiet
+        _run(corpus_slice, cache, command)
+    old = os.environ.get("NEWSCLI_CACHE_DIR")
+    os.environ["NEWSCLI_CACHE_DIR"] = str(cache)
+    try:
+        folder = index_dir_for(corpus_slice)
+    finally:
+        if old is None:
+            del os.environ["NEWSCLI_CACHE_DIR"]
+        else:
+            os.environ["NEWSCLI_CACHE_DIR"] = old
+    found = Pristine(corpus_slice, cache, folder)
+    for command in COMMANDS:
+        code, stdout, _ = _run(corpus_slice, cache, command)
+        assert code == 0 and stdout
+        found.answers[command] = stdout
+    without = {c: _run(corpus_slice, cache, (*c, "--no-index"))[1] for c in COMMANDS}
+    assert without == found.answers  # the clean index answers as the files do
+    yield found
+
+
+def _case_cache(pristine: Pristine, tmp_path: Path) -> tuple[Path, Path]:
+    cache = tmp_path / "case-cache"
+    shutil.copytree(pristine.cache, cache)
+    return cache, cache / pristine.folder.relative_to(pristine.cache)
+
+
+def _judge(pristine: Pristine, cache: Path, command: tuple[str, ...], what: str) -> None:
+    code, stdout, stderr = _run(pristine.corpus, cache, command)
+    assert "internal error" not in stderr, f"{what}: {stderr}"
+    if code == 0:
+        assert stdout == pristine.answers[command], f"{what}: a wrong answer with exit 0"
+        damaged = [line for line in stderr.splitlines() if "damaged" in line]
+        assert len(damaged) <= 1, f"{what}: {stderr}"
+    else:
+        lines = stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("newscli: "), f"{what}: {stderr}"
+    # Whatever happened, the next run answers right.
+    code, stdout, stderr = _run(pristine.corpus, cache, command)
+    assert (code, stdout) == (0, pristine.answers[command]), f"{what}, then: {stderr}"
+
+
+def _flip(path: Path, rng: random.Random) -> int:
+    data = bytearray(path.read_bytes())
+    offset = rng.randrange(len(data))
+    data[offset] ^= rng.randrange(1, 256)
+    path.write_bytes(bytes(data))
+    return offset
+
+
+@pytest.mark.parametrize("seed", range(CASES))
+def test_a_flipped_byte_in_any_cache_file(pristine: Pristine, tmp_path: Path, seed: int) -> None:
+    cache, folder = _case_cache(pristine, tmp_path)
+    rng = random.Random(seed)
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.stat().st_size)
+    target = files[seed % len(files)]  # every file in turn, a random byte of it
+    offset = _flip(target, rng)
+    command = COMMANDS[rng.randrange(len(COMMANDS))]
+    _judge(pristine, cache, command, f"seed {seed}: {target.name}@{offset}, {command}")
+
+
+def test_every_cache_file_is_a_target(pristine: Pristine) -> None:
+    names = {p.name.split("-")[0] for p in pristine.folder.iterdir() if p.stat().st_size}
+    assert {"index.sqlite", "text", "snapshot"} <= names
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_page_of_the_database_overwritten(pristine: Pristine, tmp_path: Path, seed: int) -> None:
+    cache, folder = _case_cache(pristine, tmp_path)
+    database = folder / "index.sqlite"
+    data = bytearray(database.read_bytes())
+    rng = random.Random(seed)
+    pages = len(data) // 4096
+    page = rng.randrange(1, pages) if pages > 1 else 0
+    data[page * 4096 : (page + 1) * 4096] = rng.randbytes(4096)
+    database.write_bytes(bytes(data))
+    _judge(pristine, cache, COMMANDS[seed % len(COMMANDS)], f"page {page} of {pages}")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_truncated_wal(pristine: Pristine, tmp_path: Path, seed: int) -> None:
+    """A build whose commits still sit in the WAL (kill -9 before a checkpoint), the WAL then
+    cut at a random length: SQLite drops the cut frames; the index must still answer right."""
+    cache = tmp_path / "wal-cache"
+    os.environ["NEWSCLI_CACHE_DIR"] = str(cache)  # the autouse fixture restores it
+    corpus = load_corpus(pristine.corpus)
+    index = Index(corpus.root)
+    index.db.execute("PRAGMA wal_autocheckpoint = 0")
+    index.refresh(corpus, workers=1)
+    folder = index.folder
+    saved = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+    index.close()
+    shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    for name, data in saved.items():
+        (folder / name).write_bytes(data)
+    wal = folder / "index.sqlite-wal"
+    assert wal.stat().st_size > 4096
+    rng = random.Random(seed)
+    with open(wal, "r+b") as handle:
+        handle.truncate(rng.randrange(32, wal.stat().st_size))
+    _judge(pristine, cache, COMMANDS[seed % len(COMMANDS)], f"WAL cut, seed {seed}")
+
+
+def test_a_database_that_is_no_database(pristine: Pristine, tmp_path: Path) -> None:
+    cache, folder = _case_cache(pristine, tmp_path)
+    (folder / "index.sqlite").write_bytes(b"\x00" * 8192)
+    _judge(pristine, cache, ("list",), "zeroed database")
+
+
+def test_a_read_that_meets_damage_rebuilds_and_answers(pristine: Pristine, tmp_path: Path) -> None:
+    """Damage found after the command's warnings (a stored article's JSON): one warning,
+    the rebuilt index's answer."""
+    cache, folder = _case_cache(pristine, tmp_path)
+    with sqlite3.connect(folder / "index.sqlite") as db:
+        db.execute(
+            "UPDATE articles SET data = CAST(replace(CAST(data AS TEXT), '美', '中') AS BLOB)"
+        )
+    command = ("convert", "--all", "--to", "jsonl")
+    code, stdout, stderr = _run(pristine.corpus, cache, command)
+    assert code == 0 and stdout == pristine.answers[command]
+    assert [line for line in stderr.splitlines() if "damaged" in line] == [
+        line for line in stderr.splitlines() if "rebuilt" in line
+    ]
+    assert sum("damaged" in line for line in stderr.splitlines()) == 1
+
+
+def test_summaries_with_a_changed_column_are_not_listed(pristine: Pristine, tmp_path: Path) -> None:
+    cache, folder = _case_cache(pristine, tmp_path)
+    with sqlite3.connect(folder / "index.sqlite") as db:
+        db.execute("UPDATE articles SET title = title || 'x' WHERE rowid = 3")
+    code, stdout, stderr = _run(pristine.corpus, cache, ("list",))
+    assert code == 0 and stdout == pristine.answers[("list",)]
+    assert sum("damaged" in line for line in stderr.splitlines()) == 1
+
+
+def test_a_reader_during_a_cold_build_never_answers_empty(
+    pristine: Pristine, tmp_path: Path
+) -> None:
+    """Two processes on a cold cache: the reader's answer is the whole one, or it fails in
+    one line (never an empty list with exit 0)."""
+    env = {**os.environ, "NEWSCLI_CACHE_DIR": str(tmp_path / "cold")}
+    command = [sys.executable, "-m", "newscli", "list", "--corpus", str(pristine.corpus)]
+    builder = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    reader = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    out, _ = builder.communicate(timeout=300)
+    assert out.decode() == pristine.answers[("list",)]
+    if reader.returncode == 0:
+        assert reader.stdout == pristine.answers[("list",)]
+    else:
+        assert len(reader.stderr.strip().splitlines()) == 1
+
+
+# --- races: rebuilds, compaction, one build at a time -------------------------------------
+
+
+def _clean_ids(pristine: Pristine) -> list[str]:
+    return pristine.answers[("search", "-l", "中国")].split()
+
+
+def test_a_killed_compaction_leaves_the_committed_index_whole(
+    pristine: Pristine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Compaction writes the new text file beside the old one; the old one is unlinked only
+    after the commit: killed before it, the index is as it was (no damage, no rebuild)."""
+    from newscli import refresh
+
+    corpus_copy = tmp_path / "corpus"
+    shutil.copytree(pristine.corpus, corpus_copy)
+    command = ("search", "-l", "中国")
+    code, before, _ = _run(corpus_copy, tmp_path / "c", command)
+    assert code == 0
+    monkeypatch.setattr(refresh, "COMPACT_WHEN_DEAD", 0.0001)
+    original = refresh.Refresh._compact
+
+    def killed(self: refresh.Refresh) -> None:
+        original(self)
+        raise KeyboardInterrupt  # a kill -9 before the commit (the transaction rolls back)
+
+    monkeypatch.setattr(refresh.Refresh, "_compact", killed)
+    edited = next(p for p in sorted(corpus_copy.rglob("*.md")))
+    edited.write_bytes(edited.read_bytes() + b"\n")
+    code, _, _ = _run(corpus_copy, tmp_path / "c", command)
+    assert code != 0  # interrupted
+    monkeypatch.setattr(refresh.Refresh, "_compact", original)
+    monkeypatch.setattr(refresh, "COMPACT_WHEN_DEAD", 0.5)
+    code, after, stderr = _run(corpus_copy, tmp_path / "c", command)
+    assert code == 0 and after == before
+    assert "damaged" not in stderr
+
+
+def test_a_rebuild_never_empties_what_a_reader_is_reading(
+    pristine: Pristine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader between two of its reads while another process rebuilds (killed half way
+    here): the reader's second read still finds every article of its first."""
+    from newscli import refresh
+
+    monkeypatch.setenv("NEWSCLI_CACHE_DIR", str(tmp_path / "c"))
+    corpus = load_corpus(pristine.corpus)
+    reader = Index(corpus.root)
+    reader.refresh(corpus, workers=1)
+    ids = [summary.id for summary in reader.summaries()]
+    monkeypatch.setattr(refresh, "BATCH", 5)
+    original = refresh.Refresh.store
+    stored: list[int] = []
+
+    def killed_half_way(self: refresh.Refresh, rows: list[refresh.IndexedRow]) -> None:
+        if len(stored) == 2:
+            raise KeyboardInterrupt
+        stored.append(len(rows))
+        original(self, rows)
+
+    monkeypatch.setattr(refresh.Refresh, "store", killed_half_way)
+    builder = Index(corpus.root)
+    builder.rebuild()
+    with pytest.raises(KeyboardInterrupt):
+        builder.refresh(corpus, workers=1)
+    builder.close()
+    assert stored == [5, 5]  # two batches were written before the kill
+    assert set(reader.articles(ids)) == set(ids)
+    assert [summary.id for summary in reader.summaries()] == ids
+    reader.close()
+
+
+def test_one_build_at_a_time_the_others_wait(pristine: Pristine, tmp_path: Path) -> None:
+    """While a build holds the corpus's build lock, a cold `list` waits for it (it neither
+    answers from a half-built index nor parses the corpus a second time)."""
+    import time
+
+    from newscli.cache import Cache
+
+    cache_dir = tmp_path / "held"
+    env = {**os.environ, "NEWSCLI_CACHE_DIR": str(cache_dir)}
+    os.environ["NEWSCLI_CACHE_DIR"] = str(cache_dir)  # the autouse fixture restores it
+    cache = Cache(index_dir_for(pristine.corpus))
+    command = [sys.executable, "-m", "newscli", "list", "--corpus", str(pristine.corpus)]
+    with cache.build_lock():
+        reader = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(3)
+        assert reader.poll() is None  # waiting for the lock
+    out, _ = reader.communicate(timeout=300)
+    cache.close()
+    assert reader.returncode == 0 and out.decode() == pristine.answers[("list",)]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_rebuilds_racing_readers(pristine: Pristine, tmp_path: Path, seed: int) -> None:
+    """`index --rebuild` in a loop in one process, `search -c` in another: every answer is
+    the clean one, or one line and a non-zero exit."""
+    env = {**os.environ, "NEWSCLI_CACHE_DIR": str(tmp_path / "race")}
+    base = [sys.executable, "-m", "newscli"]
+    where = ["--corpus", str(pristine.corpus)]
+    subprocess.run([*base, "list", *where], env=env, capture_output=True, check=True)
+    script = (
+        "import subprocess, sys\n"
+        f"for _ in range(3): subprocess.run({[*base, 'index', '--rebuild', *where]!r},"
+        " capture_output=True)\n"
+    )
+    rebuilder = subprocess.Popen([sys.executable, "-c", script], env=env)
+    answers = []
+    while rebuilder.poll() is None or len(answers) < 2:
+        answers.append(
+            subprocess.run(
+                [*base, "search", "-c", "美国", *where], env=env, capture_output=True, text=True
+            )
+        )
+    rebuilder.wait()
+    for result in answers:
+        if result.returncode == 0:
+            assert result.stdout == pristine.answers[("search", "-c", "美国")]
+        else:
+            assert len(result.stderr.strip().splitlines()) == 1, result.stderr
