@@ -94,12 +94,42 @@ def problem_list(problems: Iterable[Problem]) -> bytes | None:
     return path_key(json.dumps(items, ensure_ascii=False)) if items else None
 
 
-def _quiet_worker() -> None:
+def _quiet_worker(parent: int | None = None) -> None:
     # Ctrl-C reaches the whole process group: the parent handles it (rolls back the batch
     # in flight, exits 130); workers must not each print a traceback.
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _end_with_parent(parent if parent is not None else os.getppid())
+
+
+def _end_with_parent(parent: int) -> None:
+    """A worker must not outlive its parent (`kill -9` of newscli left idle workers of
+    ~50 MB each): on Linux the kernel sends SIGTERM when the parent dies; elsewhere a
+    daemon thread notices that the parent is gone and ends the worker."""
+    import signal
+    import sys
+    import threading
+
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            pr_set_pdeathsig = 1
+            if libc.prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0) == 0:
+                if os.getppid() != parent:  # the parent died before prctl took effect
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="newscli-parent-watch", daemon=True).start()
 
 
 def _index_batch(sources: list[SourceFile]) -> list[IndexedRow]:
@@ -298,7 +328,9 @@ class Refresh:
         # A bounded window of batches in flight: results wait for the SQLite writer, and
         # queueing them all (as pool.map does) holds a large corpus's text in memory.
         waiting = iter(batches)
-        with ProcessPoolExecutor(max_workers=workers, initializer=_quiet_worker) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers, initializer=_quiet_worker, initargs=(os.getpid(),)
+        ) as pool:
             in_flight = deque(pool.submit(_index_batch, b) for b in islice(waiting, 2 * workers))
             while in_flight:
                 rows = in_flight.popleft().result()

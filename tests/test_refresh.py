@@ -56,3 +56,51 @@ def test_without_a_terminal_the_wait_is_silent(
     assert done == [2]
     assert capsys.readouterr().err == ""
     holder.close()
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc")
+def test_workers_end_when_newscli_is_killed(corpus_slice: Path, tmp_path: Path) -> None:
+    """kill -9 of a building newscli must not leave its parsing workers behind."""
+    import os
+    import shutil
+    import signal
+    import subprocess
+    import sys
+
+    corpus = tmp_path / "corpus"
+    for copy in range(12):  # enough files for the worker pool, and a build of some seconds
+        shutil.copytree(corpus_slice, corpus / f"copy{copy}")
+    env = {**os.environ, "NEWSCLI_CACHE_DIR": str(tmp_path / "cache")}
+    build = subprocess.Popen(
+        [sys.executable, "-m", "newscli", "index", "--corpus", str(corpus)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def children() -> set[int]:
+        found: set[int] = set()
+        for task in Path(f"/proc/{build.pid}/task").glob("*/children"):
+            found.update(int(pid) for pid in task.read_text().split())
+        return found
+
+    deadline = time.monotonic() + 30
+    workers: set[int] = set()
+    while time.monotonic() < deadline and len(workers) < 2 and build.poll() is None:
+        workers = children()
+        time.sleep(0.05)
+    assert len(workers) >= 2, "the build never started its workers"
+    build.send_signal(signal.SIGKILL)
+    build.wait()
+
+    def alive(pid: int) -> bool:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, IndexError):
+            return False
+        return state != "Z"  # a zombie has ended; only its parent's reaping is left
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(alive(pid) for pid in workers):
+        time.sleep(0.1)
+    assert not any(alive(pid) for pid in workers)
