@@ -249,8 +249,7 @@ class Cache:
             try:
                 work()
             except BaseException:
-                self.db.execute("ROLLBACK TO batch")
-                self.db.execute("RELEASE batch")
+                self._undo("ROLLBACK TO batch", "RELEASE batch")
                 raise
             self.db.execute("RELEASE batch")
             return
@@ -258,9 +257,21 @@ class Cache:
         try:
             work()
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self._undo("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+
+    def _undo(self, *statements: str) -> None:
+        """Roll back after a failure, never hiding it: SQLite has already rolled back by
+        itself after some errors ("database or disk is full"), and then a ROLLBACK would
+        fail with "cannot rollback - no transaction is active" in place of the real cause."""
+        if not self.db.in_transaction:
+            return
+        try:
+            for statement in statements:
+                self.db.execute(statement)
+        except sqlite3.Error:
+            pass  # the error being raised is the one that matters
 
     def write(self, work: Callable[[], None]) -> None:
         """A transaction that changes files or articles: the snapshots are stale from its
