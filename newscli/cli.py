@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from newscli.article import Article, Problem
     from newscli.filters import Filters
     from newscli.printer import Counted, Listable
-    from newscli.search import ArticleHits, Query
+    from newscli.search import ArticleHits, Hit, Query
 
 EXIT_OK, EXIT_NO_MATCH, EXIT_ERROR = 0, 1, 2
 
@@ -679,6 +679,29 @@ def search(
         Scope,
         typer.Option("--in", metavar="PART", help="Search the title, the body, or all."),
     ] = Scope.ALL,
+    variants: Annotated[
+        bool,
+        typer.Option(
+            "--variants",
+            help="Also find regional spellings: 特朗普 finds 川普, 软件 finds 軟體 (OpenCC's "
+            "Taiwan phrases, newscli's table of transliterations, your aliases).",
+        ),
+    ] = False,
+    aliases: Annotated[
+        Optional[list[Path]],  # noqa: UP045
+        typer.Option(
+            "--aliases",
+            metavar="FILE",
+            help="With --variants: a TOML file of more [[group]] forms = [...] (repeatable; "
+            "aliases.toml in the config folder is read too).",
+        ),
+    ] = None,
+    forms: Annotated[
+        bool,
+        typer.Option(
+            "--forms", help="Print how often each written form matched (form, articles, hits)."
+        ),
+    ] = False,
     count: Annotated[bool, typer.Option("--count", "-c", help="Print hits per article.")] = False,
     files_with_matches: Annotated[
         bool, typer.Option("--files-with-matches", "-l", help="Print only article ids.")
@@ -752,6 +775,7 @@ def search(
     \b
     Example: newscli search 双边关系 --corpus ~/waimei --since 2020-08 -c
     Example: newscli search -e 普京 -e 普丁 --all-terms --not 乌克兰 --in title
+    Example: newscli search --variants 特朗普 --forms
     """
     import time
 
@@ -762,13 +786,16 @@ def search(
     texts = ([query] if query is not None else []) + list(patterns or [])
     if not texts:
         _fail("give a QUERY or at least one -e PATTERN")
+    excluded = list(exclude or [])
+    if variants:
+        texts, excluded = _with_variants(texts, excluded, aliases or [], regex, all_terms)
     zone = _zone(tz)
     filters = _filters(since, until, outlet, script, tag, zone)
     try:
         built = Query(
             tuple(Matcher(t, regex=regex, ignore_case=ignore_case) for t in texts),
             all_terms=all_terms,
-            exclude=tuple(Matcher(t, regex=regex, ignore_case=ignore_case) for t in exclude or []),
+            exclude=tuple(Matcher(t, regex=regex, ignore_case=ignore_case) for t in excluded),
             scope=scope,
             max_hits=max_count,
             word=word,
@@ -787,6 +814,13 @@ def search(
                 for article_id in unmatched:
                     print(short_id(article_id))
                 found = bool(unmatched)  # as grep -L: success when an article is listed
+        elif forms and not as_json:
+            from newscli.printer import write_forms
+            from newscli.variants import count_forms
+
+            counts = count_forms(archive.search(built, filters, sort, max_results), built.patterns)
+            write_forms(sys.stdout, counts, headers=not no_headers)
+            found = any(count.hits for count in counts)
         elif files_with_matches and not as_json:
             found = False
             for article_id, _ in archive.search_ids(built, filters, sort, max_results):
@@ -808,6 +842,7 @@ def search(
                 context=context,
                 searched=lambda: archive.count(filters),
                 started=started,
+                form_of=_form_of(built) if variants or forms else None,
             )
             found = totals.searches_with_match > 0
         else:
@@ -850,6 +885,33 @@ def _print_only_matching(results: Iterable[ArticleHits]) -> None:
         ident, text = short_id(result.article.id), result.article.text
         for hit in result.hits:
             print(f"{ident}\t{safe_line(text[hit.start : hit.end])}")
+
+
+def _with_variants(
+    texts: list[str], excluded: list[str], aliases: list[Path], regex: bool, all_terms: bool
+) -> tuple[list[str], list[str]]:
+    """The patterns and --not patterns, each followed by its regional variants."""
+    from newscli.variants import VariantError, load_table
+
+    if regex:
+        _fail("--variants works on literal patterns, not with --regex")
+    if all_terms:
+        _fail("--variants cannot be combined with --all-terms yet")
+    try:
+        table = load_table(aliases)
+    except VariantError as error:
+        _fail(str(error))
+
+    def expanded(patterns: list[str]) -> list[str]:
+        return list(dict.fromkeys(form for text in patterns for form in table.expand(text)))
+
+    return expanded(texts), expanded(excluded)
+
+
+def _form_of(query: Query) -> Callable[[str, Hit], str]:
+    from newscli.variants import written_form
+
+    return lambda text, hit: written_form(query.patterns, text, hit)
 
 
 def _print_counts(counted: Iterable[Counted], *, ids_only: bool, headers: bool = True) -> None:

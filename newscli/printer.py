@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     from newscli.check import CheckReport
     from newscli.search import ArticleHits, Hit
+    from newscli.variants import FormCount
 
 JSON = Union[None, bool, int, float, str, list["JSON"], dict[str, "JSON"]]  # noqa: UP007
 
@@ -293,6 +294,17 @@ def write_counts(out: TextIO, counted: Iterable[Counted], *, headers: bool = Tru
     return write_rows(out, counted, COUNT_COLUMNS, "tsv", headers=headers)
 
 
+def write_forms(out: TextIO, counts: Iterable[FormCount], *, headers: bool = True) -> int:
+    """`search --variants --forms`: form, articles, hits, tab-separated, most hits first."""
+    rows = 0
+    if headers:
+        out.write("form\tarticles\thits\n")
+    for count in counts:
+        out.write(f"{safe_line(count.form)}\t{count.articles}\t{count.hits}\n")
+        rows += 1
+    return rows
+
+
 # --- search: plain lines for a pipe -----------------------------------------------------------
 
 
@@ -421,14 +433,20 @@ def matched_lines(text: str, hits: Iterable[Hit]) -> Iterator[MatchedLines]:
 
 
 def match_events(
-    article_id: str, path: str, text: str, groups: Iterable[MatchedLines], context: int
+    article_id: str,
+    path: str,
+    text: str,
+    groups: Iterable[MatchedLines],
+    context: int,
+    form_of: Callable[[str, Hit], str] | None = None,
 ) -> Iterator[dict[str, JSON]]:
     """rg's `match` messages for one article's text (title, blank line, body).
 
     rg's fields: `lines`, `line_number` (from 1), `absolute_offset` (bytes from the start
     of the text to the line), `submatches` with `start`/`end` in BYTES into lines.text.
     Ours: `id`, and per submatch `line_chars` (characters into lines.text), `offsets`
-    (characters into the article's text) and `snippet` (`context` characters either side)."""
+    (characters into the article's text) and `snippet` (`context` characters either side);
+    with `form_of` (search --variants), `form`: the written form that found the hit."""
     from newscli.search import snippet
 
     line_number, line_start, byte_offset = 1, 0, 0
@@ -442,20 +460,21 @@ def match_events(
             begin, end = hit.start - group.start, hit.end - group.start
             byte_start = len(_raw(lines[:begin]))
             piece = snippet(text, hit, context)
-            submatches.append(
-                {
-                    "match": rg_data(lines[begin:end]),
-                    "start": byte_start,
-                    "end": byte_start + len(_raw(lines[begin:end])),
-                    "line_chars": {"start": begin, "end": end},
-                    "offsets": {"start": hit.start, "end": hit.end},
-                    "snippet": {
-                        "text": piece.text,
-                        "start": piece.highlight[0],
-                        "end": piece.highlight[1],
-                    },
-                }
-            )
+            submatch: dict[str, JSON] = {
+                "match": rg_data(lines[begin:end]),
+                "start": byte_start,
+                "end": byte_start + len(_raw(lines[begin:end])),
+                "line_chars": {"start": begin, "end": end},
+                "offsets": {"start": hit.start, "end": hit.end},
+                "snippet": {
+                    "text": piece.text,
+                    "start": piece.highlight[0],
+                    "end": piece.highlight[1],
+                },
+            }
+            if form_of is not None:
+                submatch["form"] = form_of(text, hit)
+            submatches.append(submatch)
         yield {
             "type": "match",
             "data": {
@@ -480,6 +499,7 @@ def write_search_events(
     context: int,
     searched: int | Callable[[], int],
     started: float,
+    form_of: Callable[[str, Hit], str] | None = None,
 ) -> SearchStats:
     """`search --json`: per article `begin`, one `match` per matched line, `end`; then one
     `summary`. The format is ripgrep's (`rg --json`), so tools that read it work; the
@@ -510,7 +530,7 @@ def write_search_events(
         }
         groups = list(matched_lines(text, result.hits))
         stats.matched_lines = sum(_line_count(text, g.start, g.end) for g in groups)
-        events = match_events(article.id, article.path, text, groups, context)
+        events = match_events(article.id, article.path, text, groups, context, form_of)
         for event in chain((begin,), events):
             line = dumps(event) + "\n"
             out.write(line)

@@ -1,0 +1,181 @@
+"""search --variants: a query also finds its regional spellings, per mechanism (OpenCC's
+Taiwan phrases, the curated transliterations, the user's aliases file), on real posts."""
+
+from __future__ import annotations
+
+import json
+import tarfile
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS_TAR
+from typer.testing import CliRunner
+
+from newscli import cli
+from newscli.search import Hit, Matcher
+from newscli.variants import (
+    VariantError,
+    count_forms,
+    curated_table,
+    load_table,
+    opencc_table,
+    parse_groups,
+    written_form,
+)
+
+runner = CliRunner()
+# Posts taken per word: each mechanism's pair occurs in the slice, some posts with one form only.
+WORDS = ("特朗普", "川普", "悉尼", "雪梨", "软件", "軟體", "武汉肺炎", "新冠肺炎")
+PER_WORD = 6
+
+
+@pytest.fixture(scope="module")
+def variant_slice(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not CORPUS_TAR.exists():
+        pytest.skip(f"the shared corpus is not at {CORPUS_TAR}")
+    target = tmp_path_factory.mktemp("variants")
+    taken = dict.fromkeys(WORDS, 0)
+    with tarfile.open(CORPUS_TAR, "r:xz") as archive:
+        for member in archive:
+            if not member.isfile() or not member.name.endswith(".md") or "\n" in member.name:
+                continue
+            handle = archive.extractfile(member)
+            if handle is None:
+                continue
+            data = handle.read()
+            text = data.decode("utf-8", "replace")
+            wanted = [word for word in WORDS if word in text and taken[word] < PER_WORD]
+            if not wanted:
+                continue
+            for word in wanted:
+                taken[word] += 1
+            path = target / member.name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            if all(count >= PER_WORD for count in taken.values()):
+                break
+    return target
+
+
+def ids(*args: str) -> set[str]:
+    result = runner.invoke(cli.app, ["search", *args, "-l"])
+    assert result.exit_code in (0, 1), result.output
+    return set(result.stdout.split("\n")) - {""}
+
+
+def test_tables_know_each_mechanism() -> None:
+    assert "軟體" in opencc_table().expand("软件")
+    assert "網絡" in opencc_table().expand("網路")  # 網絡 normalizes to 网络
+    assert "川普" in curated_table().expand("特朗普")
+    assert "特朗普" in curated_table().expand("川普")
+    assert curated_table().expand("双边关系") == ("双边关系",)
+    # A form inside a longer query is replaced where it stands.
+    assert "软体安全" in opencc_table().expand("软件安全")
+
+
+@pytest.mark.parametrize(("query", "other"), [("特朗普", "川普"), ("悉尼", "雪梨")])
+def test_curated_variants_are_the_union(variant_slice: Path, query: str, other: str) -> None:
+    corpus = ("--corpus", str(variant_slice))
+    alone, variant = ids(*corpus, query), ids(*corpus, other)
+    assert alone and variant and alone != variant  # some posts use only one of the forms
+    assert ids(*corpus, "--variants", query) == alone | variant
+    assert ids(*corpus, "--variants", other) == alone | variant
+    assert ids(*corpus, "--variants", "--no-index", query) == alone | variant
+
+
+def test_opencc_variants_are_the_union(variant_slice: Path) -> None:
+    corpus = ("--corpus", str(variant_slice))
+    simplified, taiwan = ids(*corpus, "软件"), ids(*corpus, "软体")
+    assert simplified and taiwan and simplified != taiwan
+    assert ids(*corpus, "--variants", "软件") == simplified | taiwan
+
+
+def test_user_aliases_file_and_default(
+    variant_slice: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = ("--corpus", str(variant_slice))
+    wuhan, covid = ids(*corpus, "武汉肺炎"), ids(*corpus, "新冠肺炎")
+    assert wuhan and covid and wuhan != covid
+    # Without the user's group, --variants knows no other form.
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "empty"))
+    assert ids(*corpus, "--variants", "武汉肺炎") == wuhan
+    aliases = tmp_path / "mine.toml"
+    aliases.write_text('[[group]]\nforms = ["武漢肺炎", "新冠肺炎"]\n', encoding="utf-8")
+    assert ids(*corpus, "--variants", "--aliases", str(aliases), "武汉肺炎") == wuhan | covid
+    # The default file in the config folder is read without --aliases.
+    config = tmp_path / "config"
+    (config / "newscli").mkdir(parents=True)
+    (config / "newscli" / "aliases.toml").write_text(aliases.read_text("utf-8"), "utf-8")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    assert ids(*corpus, "--variants", "武汉肺炎") == wuhan | covid
+
+
+def test_forms_summary_counts_each_form(variant_slice: Path) -> None:
+    corpus = ("--corpus", str(variant_slice))
+    result = runner.invoke(cli.app, ["search", *corpus, "--variants", "特朗普", "--forms"])
+    assert result.exit_code == 0, result.output
+    rows = [line.split("\t") for line in result.stdout.split("\n") if line]
+    assert rows[0] == ["form", "articles", "hits"]
+    found = {form: (int(articles), int(hits)) for form, articles, hits in rows[1:]}
+    for form in ("特朗普", "川普"):
+        counted = runner.invoke(cli.app, ["search", *corpus, form, "-c", "--no-headers"])
+        per_article = [int(line.split("\t")[1]) for line in counted.stdout.split("\n") if line]
+        assert found[form] == (len(per_article), sum(per_article))
+
+
+def test_json_match_events_name_the_form(variant_slice: Path) -> None:
+    corpus = ("--corpus", str(variant_slice))
+    result = runner.invoke(cli.app, ["search", *corpus, "--variants", "川普", "--json"])
+    assert result.exit_code == 0, result.output
+    forms = {}
+    for line in result.stdout.split("\n"):
+        if not line:
+            continue
+        event = json.loads(line)
+        if event["type"] == "match":
+            for submatch in event["data"]["submatches"]:
+                forms[submatch["form"]] = submatch["match"]["text"]
+    # Highlights stay on the text as written; the form says which spelling found it.
+    assert set(forms) == {"川普", "特朗普"}
+    assert forms["特朗普"] == "特朗普" and forms["川普"] == "川普"
+    plain = runner.invoke(cli.app, ["search", *corpus, "川普", "--json"])
+    assert '"form"' not in plain.stdout
+
+
+def test_written_form_in_either_script() -> None:
+    matchers = [Matcher("软件"), Matcher("軟體")]
+    text = "這款軟體與那个软件"
+    assert written_form(matchers, text, Hit(2, 4)) == "軟體"
+    assert written_form(matchers, text, Hit(7, 9)) == "软件"
+
+
+def test_count_forms_without_hits_lists_the_forms() -> None:
+    counts = count_forms([], [Matcher("川普"), Matcher("特朗普")])
+    assert [(c.form, c.articles, c.hits) for c in counts] == [("川普", 0, 0), ("特朗普", 0, 0)]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("[[group]\n", "not valid TOML"),
+        ('[[group]]\nforms = ["川普"]\n', "two or more strings"),
+        ("group = 3\n", "array of tables"),
+    ],
+)
+def test_bad_aliases_file_is_one_line(text: str, reason: str, tmp_path: Path) -> None:
+    with pytest.raises(VariantError, match=reason):
+        parse_groups(text, "mine.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text, encoding="utf-8")
+    result = runner.invoke(cli.app, ["search", "--variants", "--aliases", str(bad), "川普"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("newscli: ") and reason in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_variants_refuses_regex_and_missing_file(tmp_path: Path) -> None:
+    result = runner.invoke(cli.app, ["search", "--variants", "-r", "川.普"])
+    assert result.exit_code == 2 and "--regex" in result.stderr
+    missing = tmp_path / "nope.toml"
+    with pytest.raises(VariantError, match="cannot read"):
+        load_table([missing])
