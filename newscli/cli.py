@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from newscli.article import Article, Problem
     from newscli.filters import Filters
     from newscli.printer import Counted, Listable
-    from newscli.search import ArticleHits, Hit, Query
+    from newscli.search import ArticleHits, Expression, Hit, Matcher, Query
+    from newscli.variants import VariantTable
 
 EXIT_OK, EXIT_NO_MATCH, EXIT_ERROR = 0, 1, 2
 
@@ -679,6 +680,14 @@ def search(
         Scope,
         typer.Option("--in", metavar="PART", help="Search the title, the body, or all."),
     ] = Scope.ALL,
+    expr: Annotated[
+        bool,
+        typer.Option(
+            "--expr",
+            help='QUERY is an expression: AND (or a space), OR, NOT, ( ), "quoted phrases", '
+            "as in (川普 OR 特朗普) AND 台灣 NOT 股市.",
+        ),
+    ] = False,
     variants: Annotated[
         bool,
         typer.Option(
@@ -776,6 +785,7 @@ def search(
     Example: newscli search 双边关系 --corpus ~/waimei --since 2020-08 -c
     Example: newscli search -e 普京 -e 普丁 --all-terms --not 乌克兰 --in title
     Example: newscli search --variants 特朗普 --forms
+    Example: newscli search --expr '(川普 OR 特朗普) AND 台灣 NOT "股市"'
     """
     import time
 
@@ -787,18 +797,28 @@ def search(
     if not texts:
         _fail("give a QUERY or at least one -e PATTERN")
     excluded = list(exclude or [])
+    table = None
     if variants:
-        texts, excluded = _with_variants(texts, excluded, aliases or [], regex, all_terms)
+        table = _variant_table(aliases or [], regex, all_terms)
+        texts, excluded = _expanded(table, texts), _expanded(table, excluded)
     zone = _zone(tz)
     filters = _filters(since, until, outlet, script, tag, zone)
     try:
+        expression = None
+        if expr:
+            if query is None or patterns or all_terms:
+                _fail("--expr takes the QUERY argument alone (no -e, no --all-terms)")
+            expression, matchers = _parse_expression(query, table, regex, ignore_case)
+        else:
+            matchers = tuple(Matcher(t, regex=regex, ignore_case=ignore_case) for t in texts)
         built = Query(
-            tuple(Matcher(t, regex=regex, ignore_case=ignore_case) for t in texts),
+            matchers,
             all_terms=all_terms,
             exclude=tuple(Matcher(t, regex=regex, ignore_case=ignore_case) for t in excluded),
             scope=scope,
             max_hits=max_count,
             word=word,
+            expression=expression,
         )
     except QueryError as error:
         _fail(str(error))
@@ -887,10 +907,7 @@ def _print_only_matching(results: Iterable[ArticleHits]) -> None:
             print(f"{ident}\t{safe_line(text[hit.start : hit.end])}")
 
 
-def _with_variants(
-    texts: list[str], excluded: list[str], aliases: list[Path], regex: bool, all_terms: bool
-) -> tuple[list[str], list[str]]:
-    """The patterns and --not patterns, each followed by its regional variants."""
+def _variant_table(aliases: list[Path], regex: bool, all_terms: bool) -> VariantTable:
     from newscli.variants import VariantError, load_table
 
     if regex:
@@ -898,14 +915,27 @@ def _with_variants(
     if all_terms:
         _fail("--variants cannot be combined with --all-terms yet")
     try:
-        table = load_table(aliases)
+        return load_table(aliases)
     except VariantError as error:
         _fail(str(error))
 
-    def expanded(patterns: list[str]) -> list[str]:
-        return list(dict.fromkeys(form for text in patterns for form in table.expand(text)))
 
-    return expanded(texts), expanded(excluded)
+def _expanded(table: VariantTable, patterns: list[str]) -> list[str]:
+    """The patterns, each followed by its regional variants."""
+    return list(dict.fromkeys(form for text in patterns for form in table.expand(text)))
+
+
+def _parse_expression(
+    text: str, table: VariantTable | None, regex: bool, ignore_case: bool
+) -> tuple[Expression, tuple[Matcher, ...]]:
+    from newscli.search import AnyOf, Matcher, Term, parse_expression
+
+    def make(term: str) -> Expression:
+        forms = table.expand(term) if table is not None else (term,)
+        terms = tuple(Term(Matcher(form, regex=regex, ignore_case=ignore_case)) for form in forms)
+        return terms[0] if len(terms) == 1 else AnyOf(terms)
+
+    return parse_expression(text, make)
 
 
 def _form_of(query: Query) -> Callable[[str, Hit], str]:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Union
 
 from newscli.article import Article
 from newscli.chinese import CASE_FOLD, normalize
@@ -199,6 +199,144 @@ def snippet(text: str, hit: Hit, context: int = DEFAULT_CONTEXT) -> Snippet:
     )
 
 
+# --- query expressions: (川普 OR 特朗普) AND 台灣 NOT 股市 -----------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Term:
+    matcher: Matcher
+
+    def holds(self, occurs: Callable[[Matcher], bool]) -> bool:
+        return occurs(self.matcher)
+
+
+@dataclass(frozen=True, eq=False)
+class AllOf:
+    parts: tuple[Expression, ...]
+
+    def holds(self, occurs: Callable[[Matcher], bool]) -> bool:
+        return all(part.holds(occurs) for part in self.parts)
+
+
+@dataclass(frozen=True, eq=False)
+class AnyOf:
+    parts: tuple[Expression, ...]
+
+    def holds(self, occurs: Callable[[Matcher], bool]) -> bool:
+        return any(part.holds(occurs) for part in self.parts)
+
+
+@dataclass(frozen=True, eq=False)
+class Without:
+    part: Expression
+
+    def holds(self, occurs: Callable[[Matcher], bool]) -> bool:
+        return not self.part.holds(occurs)
+
+
+Expression = Union[Term, AllOf, AnyOf, Without]  # noqa: UP007 - a runtime alias on 3.10
+OPERATORS = ("AND", "OR", "NOT")
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    """("word"|"phrase"|"op"|"("|")", text): quoted phrases keep their spaces."""
+    tokens: list[tuple[str, str]] = []
+    position = 0
+    while position < len(text):
+        char = text[position]
+        if char.isspace():
+            position += 1
+        elif char in "()":
+            tokens.append((char, char))
+            position += 1
+        elif char == '"':
+            end = text.find('"', position + 1)
+            if end == -1:
+                raise QueryError(f"unclosed quote in {text!r}")
+            tokens.append(("phrase", text[position + 1 : end]))
+            position = end + 1
+        else:
+            end = position
+            while end < len(text) and not text[end].isspace() and text[end] not in '()"':
+                end += 1
+            word = text[position:end]
+            tokens.append(("op" if word in OPERATORS else "word", word))
+            position = end
+    return tokens
+
+
+def parse_expression(
+    text: str, make: Callable[[str], Expression]
+) -> tuple[Expression, tuple[Matcher, ...]]:
+    """Parse `A OR B`, `A AND B` (or just `A B`), `NOT A`, parentheses and "quoted phrases"
+    (AND binds tighter than OR; NOT tightest). `make` turns a term's text into its
+    expression (a Term, or AnyOf Terms for its variants). Returns the expression and the
+    matchers outside NOT: the ones whose hits are reported."""
+    tokens = _tokens(text)
+    position = 0
+    positive: list[Matcher] = []
+
+    def peek() -> tuple[str, str] | None:
+        return tokens[position] if position < len(tokens) else None
+
+    def take() -> tuple[str, str]:
+        nonlocal position
+        token = peek()
+        if token is None:
+            raise QueryError(f"the expression {text!r} ends too early")
+        position += 1
+        return token
+
+    def either(negated: bool) -> Expression:
+        parts = [both(negated)]
+        while peek() == ("op", "OR"):
+            take()
+            parts.append(both(negated))
+        return parts[0] if len(parts) == 1 else AnyOf(tuple(parts))
+
+    def both(negated: bool) -> Expression:
+        parts = [unary(negated)]
+        while (token := peek()) is not None and token[0] != ")" and token != ("op", "OR"):
+            if token == ("op", "AND"):
+                take()
+            parts.append(unary(negated))
+        return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
+
+    def unary(negated: bool) -> Expression:
+        kind, value = take()
+        if (kind, value) == ("op", "NOT"):
+            return Without(unary(True))
+        if kind == "(":
+            inner = either(negated)
+            if take()[0] != ")":
+                raise QueryError(f"a parenthesis is not closed in {text!r}")
+            return inner
+        if kind in ("word", "phrase"):
+            made = make(value)
+            if not negated:
+                positive.extend(_matchers(made))
+            return made
+        raise QueryError(f"unexpected {value!r} in {text!r}")
+
+    expression = either(False)
+    leftover = peek()
+    if leftover is not None:
+        raise QueryError(f"unexpected {leftover[1]!r} in {text!r}")
+    if not positive:
+        raise QueryError(f"the expression {text!r} needs a term outside NOT")
+    return expression, tuple(dict.fromkeys(positive))
+
+
+def _matchers(expression: Expression) -> Iterator[Matcher]:
+    if isinstance(expression, Term):
+        yield expression.matcher
+    elif isinstance(expression, Without):
+        yield from _matchers(expression.part)
+    else:
+        for part in expression.parts:
+            yield from _matchers(part)
+
+
 class Scope(str, Enum):
     """Where search looks: the whole text, the title only, or the body only."""
 
@@ -220,6 +358,9 @@ class Query:
     scope: Scope = Scope.ALL
     max_hits: int | None = None
     word: bool = False
+    # A boolean expression over Terms (parse_expression): when given, an article matches
+    # when it holds and some pattern (the terms outside NOT) has a hit.
+    expression: Expression | None = None
 
     def __post_init__(self) -> None:
         # A misspelt scope ("titel") must not silently search everything: a valid name is
@@ -241,6 +382,7 @@ class Query:
             and self.scope is Scope.ALL
             and self.max_hits is None
             and not self.word
+            and self.expression is None
         )
 
 
@@ -293,6 +435,10 @@ def article_hits(article: Article, query: Query) -> list[Hit]:
 
     found = [find(matcher) for matcher in query.patterns]
     if query.all_terms and not all(found):
+        return []
+    if query.expression is not None and not any(found):
+        return []
+    if query.expression is not None and not query.expression.holds(lambda m: bool(find(m))):
         return []
     hits = sorted({hit for hits in found for hit in hits}, key=lambda hit: (hit.start, hit.end))
     if not hits or any(find(matcher) for matcher in query.exclude):

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import SEEDS
 
+from newscli.article import Article
 from newscli.chinese import CASE_FOLD, normalize
 from newscli.corpus import load_corpus
 from newscli.load import load_articles
-from newscli.search import Hit, Matcher, QueryError, search, snippet
+from newscli.search import (
+    Hit,
+    Matcher,
+    Query,
+    QueryError,
+    Term,
+    parse_expression,
+    run_query,
+    search,
+    snippet,
+)
 
 
 def _articles():  # type: ignore[no-untyped-def]
@@ -157,3 +170,67 @@ def test_a_regex_past_its_time_limit_on_one_article_is_a_query_error() -> None:
     # Ordinary patterns on real articles are untouched by the limit.
     quick = Matcher(r"雙邊關係|双边关系", regex=True, timeout=0.05)
     assert any(quick.find(quick.normalize(article.text)) for article in _articles())
+
+
+# --- query expressions ------------------------------------------------------------------------
+
+
+def _expression_query(text: str) -> Query:
+    expression, matchers = parse_expression(text, lambda term: Term(Matcher(term)))
+    return Query(matchers, expression=expression)
+
+
+def _titled(*titles: str) -> list[Article]:
+    return [Article(id=f"{n:016x}", path=f"/{n}.md", title=t) for n, t in enumerate(titles)]
+
+
+EXPRESSION_TITLES = (
+    "川普談台灣",  # 0
+    "特朗普與臺灣股市",  # 1
+    "特朗普訪問臺灣",  # 2
+    "川普談股市",  # 3
+    "美國 總統 大選",  # 4
+    "美國總統大選",  # 5
+)
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("(川普 OR 特朗普) AND 台灣 NOT 股市", {0, 2}),
+        ("(川普 OR 特朗普) 台灣", {0, 1, 2}),  # a space is AND
+        ("川普 OR 特朗普 台灣", {0, 1, 2, 3}),  # AND binds tighter than OR
+        ("NOT 股市 川普", {0}),
+        ('"美國 總統"', {4}),  # a quoted phrase keeps its space
+        ("美國 總統", {4, 5}),
+        ("股市 AND NOT (川普 OR 台湾)", set()),
+        ("股市 AND NOT (川普 OR 美国)", {1}),
+    ],
+)
+def test_expressions_select_articles(expression: str, expected: set[int]) -> None:
+    articles = _titled(*EXPRESSION_TITLES)
+    found = {int(r.article.id, 16) for r in run_query(articles, _expression_query(expression))}
+    assert found == expected
+
+
+def test_expression_hits_come_from_terms_outside_not() -> None:
+    (result,) = run_query(_titled("特朗普與臺灣股市"), _expression_query("特朗普 台灣 NOT 川普"))
+    text = result.article.text
+    assert [text[h.start : h.end] for h in result.hits] == ["特朗普", "臺灣"]
+    assert not _expression_query("川普 OR 特朗普").simple
+
+
+@pytest.mark.parametrize(
+    ("expression", "reason"),
+    [
+        ("(川普", "ends too early"),
+        ("川普)", "unexpected ')'"),
+        ('"川普', "unclosed quote"),
+        ("NOT 川普", "outside NOT"),
+        ("川普 OR", "ends too early"),
+        ('""', "empty"),
+    ],
+)
+def test_bad_expressions_are_query_errors(expression: str, reason: str) -> None:
+    with pytest.raises(QueryError, match=re.escape(reason)):
+        _expression_query(expression)

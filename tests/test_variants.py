@@ -179,3 +179,17 @@ def test_variants_refuses_regex_and_missing_file(tmp_path: Path) -> None:
     missing = tmp_path / "nope.toml"
     with pytest.raises(VariantError, match="cannot read"):
         load_table([missing])
+
+
+def test_expressions_on_the_command_line(variant_slice: Path) -> None:
+    corpus = ("--corpus", str(variant_slice))
+    trump = ids(*corpus, "--variants", "特朗普")
+    assert ids(*corpus, "--expr", "特朗普 OR 川普") == trump
+    only_chuan = ids(*corpus, "川普") - ids(*corpus, "特朗普")
+    assert only_chuan and ids(*corpus, "--expr", "川普 NOT 特朗普") == only_chuan
+    # With --variants, each term of the expression stands for all its forms.
+    assert ids(*corpus, "--expr", "--variants", "(川普) NOT 股市") == trump - ids(*corpus, "股市")
+    result = runner.invoke(cli.app, ["search", *corpus, "--expr", "川普", "-e", "x"])
+    assert result.exit_code == 2 and result.stderr.startswith("newscli: --expr")
+    result = runner.invoke(cli.app, ["search", *corpus, "--expr", "(川普"])
+    assert result.exit_code == 2 and "ends too early" in result.stderr
