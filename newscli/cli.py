@@ -411,7 +411,8 @@ OutletOption = Annotated[
         "--outlet",
         metavar="NAME",
         autocompletion=_complete_outlet,
-        help="Only this outlet (repeatable; 德國之聲 matches 德国之声).",
+        help="Only outlets whose name holds NAME (repeatable; 德國之聲 matches 德国之声); "
+        "=NAME: exactly that outlet (--outlet =BBC).",
     ),
 ]
 TagOption = Annotated[
@@ -1177,12 +1178,21 @@ def stats(
     no_index: NoIndexOption = False,
     color: ColorOption = None,
     quiet: QuietOption = False,
+    outlets: Annotated[
+        bool,
+        typer.Option(
+            "--outlets",
+            help="Only the outlets with their articles, most first (TSV; --json: an object).",
+        ),
+    ] = False,
+    no_headers: NoHeadersOption = False,
 ) -> None:
     """Articles per outlet, a monthly timeline, the share of each script, the date range,
     total characters, and the largest and smallest articles.
 
     \b
     Example: newscli stats --corpus ~/waimei --since 2020-08 --outlet BBC
+    Example: newscli stats --outlets
     """
     from newscli.stats import compute
 
@@ -1192,6 +1202,14 @@ def stats(
         computed = compute([in_zone(summary, zone) for summary in archive.list(filters)])
     if filters.active and not computed.articles:
         _err("no article matches the filters")
+    if outlets:
+        from newscli.printer import write_json, write_outlets
+
+        if as_json:
+            write_json(sys.stdout, dict(computed.outlets.most_common()))
+        else:
+            write_outlets(sys.stdout, computed.outlets.most_common(), headers=not no_headers)
+        return
     if as_json:
         from newscli.printer import write_json
 

@@ -53,11 +53,19 @@ def _key(text: str) -> str:
     return normalize(text.strip(), ignore_case=True).lower()
 
 
+def outlet_matches(wanted: str, outlet: str) -> bool:
+    """`--outlet NAME` keeps outlets whose name holds NAME; `--outlet =NAME` only the outlet
+    called NAME (both Traditional/Simplified- and case-insensitive: =臺 is not 自由亚洲电台)."""
+    if wanted.startswith("="):
+        return _key(wanted[1:]) == _key(outlet)
+    return _key(wanted) in _key(outlet)
+
+
 @dataclass(frozen=True)
 class Filters:
     since: date | None = None  # on the published day (in `zone`), inclusive
     until: date | None = None
-    outlets: tuple[str, ...] = ()  # any of; Traditional/Simplified- and case-insensitive
+    outlets: tuple[str, ...] = ()  # any of (=NAME: exactly); script- and case-insensitive
     scripts: tuple[Script, ...] = ()  # any of
     tags: tuple[str, ...] = ()  # any of (front matter tags)
     zone: tzinfo = timezone.utc  # whose calendar --since/--until days are (the reader's --tz)
@@ -104,10 +112,8 @@ class Filters:
                 return False
         if self.scripts and article.script not in {script.value for script in self.scripts}:
             return False
-        if self.outlets:
-            outlet = _key(article.outlet)
-            if not any(_key(wanted) in outlet for wanted in self.outlets):
-                return False
+        if self.outlets and not any(outlet_matches(w, article.outlet) for w in self.outlets):
+            return False
         if self.tags:
             tags = {_key(tag) for tag in article.tags}
             if not any(_key(wanted) in tags for wanted in self.tags):

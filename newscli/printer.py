@@ -305,6 +305,17 @@ def write_forms(out: TextIO, counts: Iterable[FormCount], *, headers: bool = Tru
     return rows
 
 
+def write_outlets(out: TextIO, outlets: Iterable[tuple[str, int]], *, headers: bool = True) -> int:
+    """`stats --outlets`: outlet, articles, tab-separated."""
+    rows = 0
+    if headers:
+        out.write("outlet\tarticles\n")
+    for outlet, articles in outlets:
+        out.write(f"{safe_line(outlet)}\t{articles}\n")
+        rows += 1
+    return rows
+
+
 # --- search: plain lines for a pipe -----------------------------------------------------------
 
 

@@ -68,3 +68,15 @@ def test_parse_day() -> None:
     assert str(parse_day("2020-02", end=True)) == "2020-02-29"
     with pytest.raises(ValueError):
         parse_day("yesterday")
+
+
+def test_outlet_exact_with_equals_sign() -> None:
+    outlets = ("自由亚洲电台", "(臺)中央社CNA", "RTI 中央廣播電臺", "德國之聲")
+    items = [_article(id=f"{n:016x}", outlet=name) for n, name in enumerate(outlets)]
+    # A substring picks up every outlet holding it; "=" asks for the name itself.
+    assert len(Filters.parse(outlets=["臺"]).apply(items)) == 3
+    assert Filters.parse(outlets=["=臺"]).apply(items) == []
+    exact = Filters.parse(outlets=["=自由亞洲電台"]).apply(items)  # either script
+    assert [item.outlet for item in exact] == ["自由亚洲电台"]
+    both = Filters.parse(outlets=["=德国之声", "=rti 中央广播电台"]).apply(items)
+    assert [item.outlet for item in both] == ["RTI 中央廣播電臺", "德國之聲"]

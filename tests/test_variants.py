@@ -193,3 +193,20 @@ def test_expressions_on_the_command_line(variant_slice: Path) -> None:
     assert result.exit_code == 2 and result.stderr.startswith("newscli: --expr")
     result = runner.invoke(cli.app, ["search", *corpus, "--expr", "(川普"])
     assert result.exit_code == 2 and "ends too early" in result.stderr
+
+
+def test_stats_outlets_and_exact_outlet(variant_slice: Path) -> None:
+    corpus = ("--corpus", str(variant_slice))
+    result = runner.invoke(cli.app, ["stats", *corpus, "--outlets"])
+    assert result.exit_code == 0, result.output
+    rows = [line.split("\t") for line in result.stdout.split("\n") if line]
+    assert rows[0] == ["outlet", "articles"]
+    counts = {outlet: int(articles) for outlet, articles in rows[1:]}
+    listed = runner.invoke(cli.app, ["list", *corpus, "--no-headers"]).stdout
+    assert sum(counts.values()) == len([line for line in listed.split("\n") if line])
+    assert [int(n) for n in counts.values()] == sorted(counts.values(), reverse=True)
+    outlet = next(iter(counts))
+    as_json = runner.invoke(cli.app, ["stats", *corpus, "--outlets", "--json"])
+    assert json.loads(as_json.stdout) == counts
+    exact = runner.invoke(cli.app, ["stats", *corpus, "--outlets", f"--outlet=={outlet}"])
+    assert exact.stdout == f"outlet\tarticles\n{outlet}\t{counts[outlet]}\n"
