@@ -405,6 +405,13 @@ UntilOption = Annotated[
         help="Published on or before this day (YYYY-MM-DD, YYYY-MM, YYYY).",
     ),
 ]
+UniqueOption = Annotated[
+    bool,
+    typer.Option(
+        "--unique",
+        help="One article per url: the newest archived copy (says on stderr how many it folded).",
+    ),
+]
 OutletOption = Annotated[
     Optional[list[str]],  # noqa: UP045
     typer.Option(
@@ -517,6 +524,7 @@ def list_command(
     no_index: NoIndexOption = False,
     color: ColorOption = None,
     quiet: QuietOption = False,
+    unique: UniqueOption = False,
 ) -> None:
     """List articles, newest first: id, published date, outlet, title, characters.
 
@@ -525,6 +533,7 @@ def list_command(
 
     \b
     Example: newscli list --corpus ~/waimei --outlet 德國之聲 --since 2020-08 --limit 20
+    Example: newscli list --unique --outlet =BBC
     """
     from newscli.printer import parse_columns
 
@@ -535,6 +544,7 @@ def list_command(
     zone = _zone(tz)
     filters = _filters(since, until, outlet, script, tag, zone)
     with _archive(corpus, no_index, filters, quiet) as archive:
+        filters = _unique(archive, filters, unique, quiet)
         articles = list(archive.list(filters, sort, reverse, limit))
         if not articles and not archive.problems and not filters.active:
             _err(f"no articles in {archive.root}")
@@ -777,6 +787,7 @@ def search(
     tz: TzOption = None,
     no_index: NoIndexOption = False,
     color: ColorOption = None,
+    unique: UniqueOption = False,
 ) -> None:
     """Search titles and bodies; a query in either script finds both (双边 finds 雙邊).
 
@@ -824,6 +835,7 @@ def search(
     except QueryError as error:
         _fail(str(error))
     with _archive(corpus, no_index, filters, quiet) as archive:
+        filters = _unique(archive, filters, unique, quiet)
         if quiet and not files_without_match:  # only the exit status: the first match will do
             found = any(True for _ in archive.search_ids(built, filters, limit=1))
         elif files_without_match:
@@ -889,6 +901,18 @@ def search(
             _say_if_filtered_out(archive, filters)
     if not found:
         raise typer.Exit(EXIT_NO_MATCH)
+
+
+def _unique(archive: Archive, filters: Filters, unique: bool, quiet: bool) -> Filters:
+    """With --unique, the filters also leave out older copies of a url (told on stderr)."""
+    if not unique:
+        return filters
+    from newscli.filters import older_copies
+
+    folded = older_copies(archive.list(filters))
+    if not quiet:
+        _err(f"--unique: folded {len(folded)} older copies of the same urls")
+    return replace(filters, skip=folded)
 
 
 def _say_if_filtered_out(archive: Archive, filters: Filters) -> None:
@@ -1091,6 +1115,7 @@ def convert(
     no_index: NoIndexOption = False,
     color: ColorOption = None,
     quiet: QuietOption = False,
+    unique: UniqueOption = False,
 ) -> None:
     """Export articles as clean text (txt), Markdown (md), the full model (json), or
     JSON Lines (jsonl, one article per line: the hand-off to DuckDB, Spark, pandas).
@@ -1112,6 +1137,8 @@ def convert(
     zone = _zone(tz)
     filters = _filters(since, until, outlet, source_script, tag, zone)
     with _archive_for_export(corpus, no_index, names, filters, quiet) as archive:
+        if not names:
+            filters = _unique(archive, filters, unique, quiet)
         if export_all:
             selected = archive.articles(filters)
         elif queries:
@@ -1186,6 +1213,7 @@ def stats(
         ),
     ] = False,
     no_headers: NoHeadersOption = False,
+    unique: UniqueOption = False,
 ) -> None:
     """Articles per outlet, a monthly timeline, the share of each script, the date range,
     total characters, and the largest and smallest articles.
@@ -1199,6 +1227,7 @@ def stats(
     zone = _zone(tz)
     filters = _filters(since, until, outlet, script, tag, zone)
     with _archive(corpus, no_index, filters, quiet) as archive:
+        filters = _unique(archive, filters, unique, quiet)
         computed = compute([in_zone(summary, zone) for summary in archive.list(filters)])
     if filters.active and not computed.articles:
         _err("no article matches the filters")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, timezone, tzinfo
+from datetime import date, datetime, timezone, tzinfo
 from typing import TypeVar
 
 from newscli.article import Article, Script, Summary
@@ -69,6 +69,7 @@ class Filters:
     scripts: tuple[Script, ...] = ()  # any of
     tags: tuple[str, ...] = ()  # any of (front matter tags)
     zone: tzinfo = timezone.utc  # whose calendar --since/--until days are (the reader's --tz)
+    skip: frozenset[str] = frozenset()  # ids left out: older copies folded by --unique
 
     def __post_init__(self) -> None:
         if self.since and self.until and self.since > self.until:
@@ -101,9 +102,13 @@ class Filters:
 
     @property
     def active(self) -> bool:
-        return bool(self.since or self.until or self.outlets or self.scripts or self.tags)
+        return bool(
+            self.since or self.until or self.outlets or self.scripts or self.tags or self.skip
+        )
 
     def matches(self, article: Article | Summary) -> bool:
+        if article.id in self.skip:
+            return False
         if self.since or self.until:
             if article.published_at is None:
                 return False
@@ -131,3 +136,33 @@ class Filters:
 
     def apply(self, items: Iterable[Item]) -> list[Item]:
         return list(self.select(items))
+
+
+def older_copies(items: Iterable[Article | Summary]) -> frozenset[str]:
+    """Ids of the articles another one with the same url replaces: per url, the newest
+    archived is kept (undated archives count as oldest; ties: the later path). Articles
+    without a url are all kept."""
+    newest: dict[str, Article | Summary] = {}
+    older: set[str] = set()
+    for item in items:
+        url = item.url.strip()
+        if not url:
+            continue
+        kept = newest.get(url)
+        if kept is None:
+            newest[url] = item
+        elif _archived_key(item) > _archived_key(kept):
+            older.add(kept.id)
+            newest[url] = item
+        else:
+            older.add(item.id)
+    return frozenset(older)
+
+
+def _archived_key(item: Article | Summary) -> tuple[bool, datetime, str]:
+    moment = item.archived_at
+    if moment is None:
+        return (False, datetime.min.replace(tzinfo=timezone.utc), item.path)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return (True, moment, item.path)

@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from newscli.article import Article, Script, Summary
-from newscli.filters import FilterError, Filters, parse_day
+from newscli.filters import FilterError, Filters, older_copies, parse_day
 
 
 def _article(**fields: object) -> Article:
@@ -80,3 +80,28 @@ def test_outlet_exact_with_equals_sign() -> None:
     assert [item.outlet for item in exact] == ["自由亚洲电台"]
     both = Filters.parse(outlets=["=德国之声", "=rti 中央广播电台"]).apply(items)
     assert [item.outlet for item in both] == ["RTI 中央廣播電臺", "德國之聲"]
+
+
+def test_older_copies_keeps_the_newest_archived_per_url() -> None:
+    def copy(number: int, url: str, archived: datetime | None) -> Summary:
+        return Summary(
+            id=f"{number:016x}", path=f"/{number}.md", title="t", url=url, archived_at=archived
+        )
+
+    early, late = (
+        datetime(2020, 8, 1, tzinfo=timezone.utc),
+        datetime(2020, 8, 2, tzinfo=timezone.utc),
+    )
+    items = [
+        copy(1, "https://a", early),
+        copy(2, "https://a", late),  # the newest copy of a
+        copy(3, "https://a", None),  # an undated archive counts as oldest
+        copy(4, "https://b", early),
+        copy(5, "", early),  # no url: nothing to fold
+        copy(6, "", late),
+    ]
+    folded = older_copies(items)
+    assert folded == {f"{1:016x}", f"{3:016x}"}
+    kept = Filters(skip=folded).apply(items)
+    assert [item.id[-1] for item in kept] == ["2", "4", "5", "6"]
+    assert Filters(skip=folded).active and not Filters().active

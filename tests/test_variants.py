@@ -210,3 +210,30 @@ def test_stats_outlets_and_exact_outlet(variant_slice: Path) -> None:
     assert json.loads(as_json.stdout) == counts
     exact = runner.invoke(cli.app, ["stats", *corpus, "--outlets", f"--outlet=={outlet}"])
     assert exact.stdout == f"outlet\tarticles\n{outlet}\t{counts[outlet]}\n"
+
+
+def test_unique_folds_older_copies_of_a_url(seeds_copy: Path, tmp_path: Path) -> None:
+    seed = next(seeds_copy.glob("000_*.txt"))
+    text = seed.read_text(encoding="utf-8")
+    stamp = text.split("-->", 1)[0] + "-->"
+    # An older archive of the same url, with an earlier headline: --unique keeps the seed.
+    older = text.replace(stamp, "<!--1660000000000-->", 1).replace("朝鮮官媒", "舊標題", 1)
+    (seeds_copy / "001_0123456789abcdef.txt").write_text(older, encoding="utf-8")
+    corpus = ("--corpus", str(seeds_copy))
+
+    def lines(*args: str) -> tuple[list[str], str]:
+        result = runner.invoke(cli.app, [*args, *corpus])
+        assert result.exit_code == 0, result.output
+        return [line for line in result.stdout.split("\n") if line], result.stderr
+
+    every, _ = lines("list", "--no-headers", "--columns", "title")
+    assert len(every) == 3 and any("舊標題" in title for title in every)
+    unique, told = lines("list", "--no-headers", "--columns", "title", "--unique")
+    assert len(unique) == 2 and not any("舊標題" in title for title in unique)
+    assert "--unique: folded 1 older copies" in told
+    assert len(lines("search", "-l", "金正恩")[0]) == 3  # both seeds and the older copy
+    assert len(lines("search", "-l", "金正恩", "--unique")[0]) == 2
+    stats = json.loads("\n".join(lines("stats", "--json", "--unique")[0]))
+    assert stats["articles"] == 2
+    exported = lines("convert", "--all", "--to", "jsonl", "--unique")[0]
+    assert len(exported) == 2
