@@ -722,6 +722,25 @@ def search(
             "--forms", help="Print how often each written form matched (form, articles, hits)."
         ),
     ] = False,
+    by: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--by",
+            metavar="BUCKETS",
+            help="A timeline: matching articles and hits per year, month, week, day or outlet "
+            "(combine: --by month,outlet; with --forms, per written form too).",
+        ),
+    ] = None,
+    out_format: Annotated[
+        Optional[SearchFormat],  # noqa: UP045
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="--by: table, tsv, csv, json or jsonl (table on a terminal, tsv piped). "
+            "kwic, kwic-csv, kwic-jsonl: a concordance, left | hit | right, id, date, outlet.",
+        ),
+    ] = None,
     count: Annotated[bool, typer.Option("--count", "-c", help="Print hits per article.")] = False,
     files_with_matches: Annotated[
         bool, typer.Option("--files-with-matches", "-l", help="Print only article ids.")
@@ -797,6 +816,8 @@ def search(
     Example: newscli search 双边关系 --corpus ~/waimei --since 2020-08 -c
     Example: newscli search -e 普京 -e 普丁 --all-terms --not 乌克兰 --in title
     Example: newscli search --variants 特朗普 --forms
+    Example: newscli search 疫苗 --by month,outlet --format csv
+    Example: newscli search --variants 川普 --by outlet --forms
     Example: newscli search --expr '(川普 OR 特朗普) AND 台灣 NOT "股市"'
     """
     import time
@@ -847,6 +868,19 @@ def search(
                 for article_id in unmatched:
                     print(short_id(article_id))
                 found = bool(unmatched)  # as grep -L: success when an article is listed
+        elif by is not None:
+            found = _print_timeline(
+                archive,
+                built,
+                filters,
+                sort,
+                max_results,
+                by,
+                forms,
+                out_format,
+                zone,
+                not no_headers,
+            )
         elif forms and not as_json:
             from newscli.printer import write_forms
             from newscli.variants import count_forms
@@ -930,6 +964,66 @@ def _print_only_matching(results: Iterable[ArticleHits]) -> None:
         ident, text = short_id(result.article.id), result.article.text
         for hit in result.hits:
             print(f"{ident}\t{safe_line(text[hit.start : hit.end])}")
+
+
+class SearchFormat(str, Enum):
+    table = "table"
+    tsv = "tsv"
+    csv = "csv"
+    json = "json"
+    jsonl = "jsonl"
+    kwic = "kwic"
+    kwic_csv = "kwic-csv"
+    kwic_jsonl = "kwic-jsonl"
+
+
+def _print_timeline(
+    archive: Archive,
+    query: Query,
+    filters: Filters,
+    sort: HitSort,
+    limit: int | None,
+    by: str,
+    forms: bool,
+    out_format: SearchFormat | None,
+    zone: tzinfo,
+    headers: bool,
+) -> bool:
+    """search --by: articles and hits per bucket (and written form); True if any matched."""
+    from newscli.stats import BucketError, form_timeline, parse_by, timeline
+
+    try:
+        kinds = parse_by(by)
+    except BucketError as error:
+        _fail(str(error))
+    if forms:
+        from newscli.variants import written_form
+
+        buckets = form_timeline(
+            (
+                (r.article, [written_form(query.patterns, r.article.text, h) for h in r.hits])
+                for r in archive.search(query, filters, sort, limit)
+            ),
+            kinds,
+            zone,
+        )
+        names = (*kinds, "form")
+    else:
+        buckets = timeline(archive.search_counts(query, filters, sort, limit), kinds, zone)
+        names = kinds
+    form = out_format.value if out_format else ("table" if _stdout_is_terminal() else "tsv")
+    if form.startswith("kwic"):
+        _fail("--by prints a table, tsv, csv, json or jsonl, not a concordance")
+    if form == "table":
+        from newscli.printer import buckets_table
+
+        console = _console()
+        console.print(buckets_table(buckets, names, console.width))
+    else:
+        from newscli.printer import write_buckets
+
+        write_buckets(sys.stdout, buckets, names, form, headers=headers)
+    return bool(buckets)
 
 
 def _variant_table(aliases: list[Path], regex: bool, all_terms: bool) -> VariantTable:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     from newscli.check import CheckReport
     from newscli.search import ArticleHits, Hit
+    from newscli.stats import Bucket
     from newscli.variants import FormCount
 
 JSON = Union[None, bool, int, float, str, list["JSON"], dict[str, "JSON"]]  # noqa: UP007
@@ -314,6 +315,47 @@ def write_outlets(out: TextIO, outlets: Iterable[tuple[str, int]], *, headers: b
         out.write(f"{safe_line(outlet)}\t{articles}\n")
         rows += 1
     return rows
+
+
+def bucket_columns(names: Sequence[str]) -> tuple[Column[Bucket], ...]:
+    """One column per bucket kind (--by; and `form`), then articles and hits."""
+
+    def key(position: int) -> Callable[[Bucket], JSON]:
+        return lambda bucket: bucket.key[position]
+
+    keys = tuple(Column["Bucket"](name, key(i)) for i, name in enumerate(names))
+    return (
+        *keys,
+        Column["Bucket"]("articles", lambda bucket: bucket.articles, right=True),
+        Column["Bucket"]("hits", lambda bucket: bucket.hits, right=True),
+    )
+
+
+def write_buckets(
+    out: TextIO, buckets: Sequence[Bucket], names: Sequence[str], form: str, *, headers: bool
+) -> int:
+    """`search --by`: tsv, csv, json or jsonl rows, one per bucket."""
+    return write_rows(out, buckets, bucket_columns(names), form, headers=headers)
+
+
+BAR_WIDTH = 30
+
+
+def buckets_table(buckets: Sequence[Bucket], names: Sequence[str], width: int) -> Table:
+    """`search --by` on a terminal: the buckets with a bar of articles each."""
+    from newscli.render import rows_table
+
+    columns = bucket_columns(names)
+    most = max((bucket.articles for bucket in buckets), default=0) or 1
+    rows = [
+        (
+            *(safe_line(column.table_cell(bucket)) for column in columns),
+            "█" * max(1, round(bucket.articles * BAR_WIDTH / most)),
+        )
+        for bucket in buckets
+    ]
+    header = [*(column.name for column in columns), "bar"]
+    return rows_table(header, rows, width, right=("articles", "hits"))
 
 
 # --- search: plain lines for a pipe -----------------------------------------------------------

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import timezone, tzinfo
 from typing import Any
 
 from newscli.article import Article, Summary, iso_utc
@@ -84,3 +85,84 @@ def _month_range(first: str, last: str) -> list[str]:
         out.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return out
+
+
+# --- term timelines: search Q --by month,outlet -------------------------------------------------
+
+BUCKET_KINDS = ("year", "month", "week", "day", "outlet")
+UNDATED = "(undated)"
+
+
+class BucketError(ValueError):
+    """--by names something that is not a bucket kind."""
+
+
+def parse_by(text: str) -> tuple[str, ...]:
+    """`month,outlet` → ("month", "outlet"): each a BUCKET_KINDS name, none twice."""
+    kinds = tuple(part.strip() for part in text.split(",") if part.strip())
+    for kind in kinds:
+        if kind not in BUCKET_KINDS:
+            raise BucketError(f"unknown bucket {kind!r}; choose from {', '.join(BUCKET_KINDS)}")
+    if not kinds or len(set(kinds)) != len(kinds):
+        raise BucketError(f"--by {text!r}: name each of {', '.join(BUCKET_KINDS)} at most once")
+    return kinds
+
+
+def bucket_of(item: Article | Summary, kind: str, zone: tzinfo = timezone.utc) -> str:
+    """The bucket's name: 2020, 2020-08, 2020-W32 (ISO week), 2020-08-05, or the outlet."""
+    if kind == "outlet":
+        return item.outlet or "(unknown)"
+    if item.published_at is None:
+        return UNDATED
+    moment = item.published_at.astimezone(zone)
+    if kind == "year":
+        return f"{moment.year:04d}"
+    if kind == "month":
+        return f"{moment.year:04d}-{moment.month:02d}"
+    if kind == "day":
+        return moment.date().isoformat()
+    year, week, _ = moment.isocalendar()
+    return f"{year:04d}-W{week:02d}"
+
+
+@dataclass
+class Bucket:
+    key: tuple[str, ...]  # one name per --by kind (and the written form, with --forms)
+    articles: int = 0
+    hits: int = 0
+
+
+def timeline(
+    counted: Iterable[tuple[Article | Summary, int]],
+    by: Sequence[str],
+    zone: tzinfo = timezone.utc,
+) -> list[Bucket]:
+    """Matching articles and their hits per bucket, in bucket order (undated last): every
+    article is in exactly one bucket, so the buckets sum to the total."""
+    buckets: dict[tuple[str, ...], Bucket] = {}
+    for item, hits in counted:
+        key = tuple(bucket_of(item, kind, zone) for kind in by)
+        bucket = buckets.setdefault(key, Bucket(key))
+        bucket.articles += 1
+        bucket.hits += hits
+    return sorted(buckets.values(), key=lambda bucket: _order(bucket.key))
+
+
+def form_timeline(
+    found: Iterable[tuple[Article | Summary, Sequence[str]]],
+    by: Sequence[str],
+    zone: tzinfo = timezone.utc,
+) -> list[Bucket]:
+    """Per bucket and written form (the form of each hit): articles with it and its hits."""
+    buckets: dict[tuple[str, ...], Bucket] = {}
+    for item, forms in found:
+        place = tuple(bucket_of(item, kind, zone) for kind in by)
+        for form, hits in Counter(forms).items():
+            bucket = buckets.setdefault((*place, form), Bucket((*place, form)))
+            bucket.articles += 1
+            bucket.hits += hits
+    return sorted(buckets.values(), key=lambda bucket: _order(bucket.key))
+
+
+def _order(key: tuple[str, ...]) -> tuple[tuple[bool, str], ...]:
+    return tuple((name == UNDATED, name) for name in key)

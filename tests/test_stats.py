@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from newscli.corpus import load_corpus
 from newscli.load import load_articles
 from newscli.stats import EXTREMES, compute
@@ -41,3 +43,37 @@ def test_largest_and_smallest_on_real_posts(corpus_slice: Path) -> None:
     by_id = {a.id: a for a in articles}
     for entry in data["smallest"] + data["largest"]:
         assert by_id[entry["id"]].title == entry["title"]
+
+
+def test_bucket_names_and_by_parsing() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from newscli.article import Summary
+    from newscli.stats import BucketError, bucket_of, parse_by, timeline
+
+    late = datetime(2020, 12, 31, 20, 0, tzinfo=timezone.utc)
+    item = Summary(id="a" * 16, path="/a.md", title="t", outlet="BBC", published_at=late)
+    assert [bucket_of(item, kind) for kind in ("year", "month", "week", "day", "outlet")] == [
+        "2020",
+        "2020-12",
+        "2020-W53",
+        "2020-12-31",
+        "BBC",
+    ]
+    taipei = timezone(timedelta(hours=8))  # already 2021 in Taipei
+    assert (
+        bucket_of(item, "year", taipei) == "2021" and bucket_of(item, "week", taipei) == "2020-W53"
+    )
+    undated = Summary(id="b" * 16, path="/b.md", title="t")
+    assert (
+        bucket_of(undated, "month") == "(undated)" and bucket_of(undated, "outlet") == "(unknown)"
+    )
+    buckets = timeline([(undated, 2), (item, 3), (item, 1)], ("month",))
+    assert [(b.key, b.articles, b.hits) for b in buckets] == [
+        (("2020-12",), 2, 4),
+        (("(undated)",), 1, 2),
+    ]
+    assert parse_by(" month , outlet ") == ("month", "outlet")
+    for bad in ("decade", "month,month", ""):
+        with pytest.raises(BucketError):
+            parse_by(bad)

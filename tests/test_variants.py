@@ -237,3 +237,62 @@ def test_unique_folds_older_copies_of_a_url(seeds_copy: Path, tmp_path: Path) ->
     assert stats["articles"] == 2
     exported = lines("convert", "--all", "--to", "jsonl", "--unique")[0]
     assert len(exported) == 2
+
+
+def _table(result_stdout: str) -> list[list[str]]:
+    return [line.split("\t") for line in result_stdout.split("\n") if line]
+
+
+@pytest.mark.parametrize("by", ["month", "week", "year", "outlet", "month,outlet", "day"])
+def test_timeline_buckets_sum_to_the_total(variant_slice: Path, by: str) -> None:
+    corpus = ("--corpus", str(variant_slice))
+    counted = _table(
+        runner.invoke(cli.app, ["search", *corpus, "特朗普", "-c", "--no-headers"]).stdout
+    )
+    total_articles, total_hits = len(counted), sum(int(row[1]) for row in counted)
+    result = runner.invoke(cli.app, ["search", *corpus, "特朗普", "--by", by])
+    assert result.exit_code == 0, result.output
+    rows = _table(result.stdout)
+    assert rows[0] == [*by.split(","), "articles", "hits"]
+    assert sum(int(row[-2]) for row in rows[1:]) == total_articles
+    assert sum(int(row[-1]) for row in rows[1:]) == total_hits
+    keys = [tuple(row[:-2]) for row in rows[1:]]
+    assert len(set(keys)) == len(keys) and keys == sorted(keys)
+
+
+def test_timeline_formats_and_terminal_bars(
+    variant_slice: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = ("--corpus", str(variant_slice))
+    as_csv = runner.invoke(cli.app, ["search", *corpus, "川普", "--by", "year", "-f", "csv"])
+    as_json = runner.invoke(cli.app, ["search", *corpus, "川普", "--by", "year", "-f", "json"])
+    (row,) = json.loads(as_json.stdout)
+    assert as_csv.stdout == f"year,articles,hits\n{row['year']},{row['articles']},{row['hits']}\n"
+    monkeypatch.setattr(cli, "_stdout_is_terminal", lambda: True)
+    table = runner.invoke(cli.app, ["search", *corpus, "川普", "--by", "year"])
+    assert "█" * 30 in table.stdout and "articles" in table.stdout
+    bad = runner.invoke(cli.app, ["search", *corpus, "川普", "--by", "decade"])
+    assert bad.exit_code == 2 and "unknown bucket 'decade'" in bad.stderr
+
+
+def test_forms_per_outlet(variant_slice: Path) -> None:
+    corpus = ("--corpus", str(variant_slice))
+    args = ["search", *corpus, "--variants", "川普", "--by", "outlet", "--forms"]
+    rows = _table(runner.invoke(cli.app, args).stdout)
+    assert rows[0] == ["outlet", "form", "articles", "hits"]
+    per_form: dict[str, int] = {}
+    for _, form, _, hits in rows[1:]:
+        per_form[form] = per_form.get(form, 0) + int(hits)
+    overall = _table(
+        runner.invoke(cli.app, ["search", *corpus, "--variants", "川普", "--forms"]).stdout
+    )
+    assert per_form == {form: int(hits) for form, _, hits in overall[1:] if int(hits)}
+    outlets = {row[0] for row in rows[1:] if row[1] == "川普"}
+    for outlet in outlets:  # each outlet's 川普 count is what a search of that outlet finds
+        one = _table(
+            runner.invoke(
+                cli.app, ["search", *corpus, "川普", "--outlet", f"={outlet}", "-c", "--no-headers"]
+            ).stdout
+        )
+        (row,) = [r for r in rows[1:] if r[0] == outlet and r[1] == "川普"]
+        assert int(row[3]) == sum(int(r[1]) for r in one)
