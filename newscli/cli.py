@@ -818,6 +818,7 @@ def search(
     Example: newscli search --variants 特朗普 --forms
     Example: newscli search 疫苗 --by month,outlet --format csv
     Example: newscli search --variants 川普 --by outlet --forms
+    Example: newscli search 双边关系 --format kwic -C 20 > concordance.tsv
     Example: newscli search --expr '(川普 OR 特朗普) AND 台灣 NOT "股市"'
     """
     import time
@@ -868,6 +869,17 @@ def search(
                 for article_id in unmatched:
                     print(short_id(article_id))
                 found = bool(unmatched)  # as grep -L: success when an article is listed
+        elif out_format is not None and out_format.value.startswith("kwic"):
+            from newscli.printer import write_kwic
+
+            results = (
+                replace(result, article=in_zone(result.article, zone))
+                for result in archive.search(built, filters, sort, max_results)
+            )
+            found = (
+                write_kwic(sys.stdout, results, context, out_format.value, headers=not no_headers)
+                > 0
+            )
         elif by is not None:
             found = _print_timeline(
                 archive,

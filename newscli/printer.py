@@ -358,6 +358,57 @@ def buckets_table(buckets: Sequence[Bucket], names: Sequence[str], width: int) -
     return rows_table(header, rows, width, right=("articles", "hits"))
 
 
+@dataclass(frozen=True)
+class KwicLine:
+    """One hit as a concordance line: context either side, and where it comes from."""
+
+    left: str
+    hit: str
+    right: str
+    id: str
+    published_at: datetime | None
+    outlet: str
+
+
+KWIC_COLUMNS: tuple[Column[KwicLine], ...] = (
+    Column[KwicLine]("left", lambda line: line.left),
+    Column[KwicLine]("hit", lambda line: line.hit),
+    Column[KwicLine]("right", lambda line: line.right),
+    Column[KwicLine]("id", lambda line: line.id),
+    Column[KwicLine](
+        "date",
+        lambda line: iso_utc(line.published_at),
+        key="published_at",
+        text=lambda line: _day(line.published_at),
+    ),
+    Column[KwicLine]("outlet", lambda line: line.outlet or None),
+)
+
+
+def kwic_lines(results: Iterable[ArticleHits], context: int) -> Iterator[KwicLine]:
+    """`search --format kwic`: `context` characters either side of every hit (newlines
+    shown as spaces; a concordance reads across paragraphs), in the text as written."""
+    for result in results:
+        article, text = result.article, result.article.text
+        for hit in result.hits:
+            yield KwicLine(
+                text[max(0, hit.start - context) : hit.start].replace("\n", " "),
+                text[hit.start : hit.end],
+                text[hit.end : hit.end + context].replace("\n", " "),
+                article.id,
+                article.published_at,
+                article.outlet,
+            )
+
+
+def write_kwic(
+    out: TextIO, results: Iterable[ArticleHits], context: int, form: str, *, headers: bool
+) -> int:
+    """Concordance lines as tsv, csv or jsonl ("kwic", "kwic-csv", "kwic-jsonl")."""
+    rows = {"kwic": "tsv", "kwic-csv": "csv", "kwic-jsonl": "jsonl"}[form]
+    return write_rows(out, kwic_lines(results, context), KWIC_COLUMNS, rows, headers=headers)
+
+
 # --- search: plain lines for a pipe -----------------------------------------------------------
 
 

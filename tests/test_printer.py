@@ -357,3 +357,45 @@ def test_csv_cells_that_a_spreadsheet_would_run_get_a_leading_quote() -> None:
     tsv = io.StringIO()
     write_list(tsv, articles[:1], ["title"], "tsv")
     assert tsv.getvalue().split("\n")[1] == hostile[0]  # TSV stays exact
+
+
+# --- search --format kwic -----------------------------------------------------------------------
+
+
+def test_kwic_lines_are_the_text_as_written() -> None:
+    from newscli.printer import kwic_lines
+
+    body = "第一段講川普。\n\n第二段：特朗普訪台，川普"
+    article = Article(
+        id="c" * 16,
+        path="/c.md",
+        title="川普標題",
+        outlet="中央社",
+        blocks=[Block(BlockKind.PARAGRAPH, part) for part in body.split("\n\n")],
+    )
+    results = list(run_query([article], Query((Matcher("川普"), Matcher("特朗普")))))
+    lines = list(kwic_lines(results, 4))
+    assert [(line.left, line.hit, line.right) for line in lines] == [
+        ("", "川普", "標題  "),
+        ("第一段講", "川普", "。  第"),
+        ("第二段：", "特朗普", "訪台，川"),
+        ("普訪台，", "川普", ""),
+    ]
+    assert {line.outlet for line in lines} == {"中央社"}
+
+
+def test_kwic_formats_on_the_command_line() -> None:
+    tsv = run("search", "金正恩", "--format", "kwic", "-C", "5")
+    rows = [line.split("\t") for line in tsv.split("\n") if line]
+    assert rows[0] == ["left", "hit", "right", "id", "date", "outlet"]
+    counted = run("search", "金正恩", "-c", "--no-headers")
+    total = sum(int(line.split("\t")[1]) for line in counted.split("\n") if line)
+    assert len(rows) - 1 == total and all(row[1] == "金正恩" for row in rows[1:])
+    assert all(len(row[0]) <= 5 and len(row[2]) <= 5 for row in rows[1:])
+    jsonl = [
+        json.loads(line) for line in run("search", "金正恩", "-f", "kwic-jsonl").split("\n") if line
+    ]
+    assert len(jsonl) == total
+    assert set(jsonl[0]) == {"left", "hit", "right", "id", "published_at", "outlet"}
+    csv_text = run("search", "金正恩", "-f", "kwic-csv", "--no-headers")
+    assert len([line for line in csv_text.split("\n") if line]) == total
