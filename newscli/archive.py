@@ -316,6 +316,20 @@ class Archive:
             and HitSort(sort) is HitSort.PUBLISHED
         ):
             return islice(index.count_matches(query.patterns[0], newest_first=True), limit)
+        if (
+            index is not None
+            and query.any_of
+            and not filters.active
+            and HitSort(sort) is HitSort.PUBLISHED
+        ):
+            # One scan of the text file per pattern (a variant costs one more literal), no
+            # article read. Hits are summed per pattern (-l, -L and -q print none).
+            hits: dict[str, int] = {}
+            for matcher in query.patterns:
+                for article_id, count in index.count_matches(matcher):
+                    hits[article_id] = hits.get(article_id, 0) + count
+            ordered = self._summaries_of(builtins.list(hits))
+            return islice(((summary.id, hits[summary.id]) for summary in ordered), limit)
         return (
             (summary.id, hits) for summary, hits in self.search_counts(query, filters, sort, limit)
         )

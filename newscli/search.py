@@ -374,6 +374,19 @@ class Query:
             raise QueryError("give at least one pattern")
 
     @property
+    def any_of(self) -> bool:
+        """Any of several patterns over the whole text with nothing else (`-e A -e B`,
+        `--variants`): the articles are the union of what the index counts per pattern."""
+        return (
+            not self.all_terms
+            and not self.exclude
+            and self.scope is Scope.ALL
+            and self.max_hits is None
+            and not self.word
+            and self.expression is None
+        )
+
+    @property
     def simple(self) -> bool:
         """One pattern over the whole text with nothing else: what the index counts alone."""
         return (

@@ -296,3 +296,23 @@ def test_export_to_a_folder_keeps_names_apart(tmp_path: Path) -> None:
     assert any("abcdef0123000002" in name for name in names)
     again = export(twins, "md", folder=tmp_path / "out")
     assert again.written == 0 and len(again.skipped) == 2  # never over a file unasked
+
+
+def test_ids_of_any_of_several_patterns_come_from_the_index_alone(
+    corpus_slice: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """-l of `-e A -e B` (and --variants): one scan per pattern, no article read, the same
+    ids in the same order as reading every file."""
+    query = Query((Matcher("美国"), Matcher("美國"), Matcher("川普")))
+    with Archive(corpus_slice, use_index=False) as files:
+        expected = [article_id for article_id, _ in files.search_ids(query)]
+    assert len(expected) > 3
+    with Archive(corpus_slice) as archive:
+        archive.open()
+
+        def no_reading(self: Index, ids: object) -> None:
+            raise AssertionError("an article was read")
+
+        monkeypatch.setattr(Index, "articles", no_reading)
+        assert [article_id for article_id, _ in archive.search_ids(query)] == expected
+        assert [i for i, _ in archive.search_ids(query, limit=2)] == expected[:2]
