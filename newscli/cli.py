@@ -534,6 +534,7 @@ def list_command(
     \b
     Example: newscli list --corpus ~/waimei --outlet 德國之聲 --since 2020-08 --limit 20
     Example: newscli list --unique --outlet =BBC
+    Example: newscli list --tz Asia/Taipei --since 2020-08-05 --until 2020-08-05
     """
     from newscli.printer import parse_columns
 
