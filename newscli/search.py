@@ -389,14 +389,7 @@ class Query:
     @property
     def simple(self) -> bool:
         """One pattern over the whole text with nothing else: what the index counts alone."""
-        return (
-            len(self.patterns) == 1
-            and not self.exclude
-            and self.scope is Scope.ALL
-            and self.max_hits is None
-            and not self.word
-            and self.expression is None
-        )
+        return len(self.patterns) == 1 and self.any_of
 
 
 def _region(article: Article, scope: Scope) -> tuple[int, int]:

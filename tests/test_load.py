@@ -235,30 +235,21 @@ def test_a_file_over_the_size_limit_is_a_large_problem_never_read_whole(tmp_path
     # A sparse 3 GB `.md` beside the seeds: judged by its size, under a 1 GB address-space
     # limit (reading it whole would die with MemoryError), and the seeds still load.
     import shutil
-    import subprocess
-    import sys
 
     for seed in SEEDS.iterdir():
         shutil.copy(seed, tmp_path / seed.name)
     with open(tmp_path / "huge.md", "wb") as handle:
         handle.truncate(3 * 1024**3)
-    script = (
-        "import resource, sys\n"
+    output = _load_in_a_subprocess(
+        tmp_path,
+        "import resource\n"
         "resource.setrlimit(resource.RLIMIT_AS, (1024**3, 1024**3))\n"
-        "from newscli.corpus import load_corpus\n"
         "from newscli.load import load_articles\n"
         "loaded = load_articles(load_corpus(sys.argv[1]))\n"
         "print(len(loaded.articles))\n"
-        "print('\\n'.join(p.kind + ' ' + p.reason for p in loaded.problems))\n"
+        "print('\\n'.join(p.kind + ' ' + p.reason for p in loaded.problems))\n",
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert done.returncode == 0, done.stderr
-    count, *problems = done.stdout.strip().split("\n")
+    count, *problems = output
     assert int(count) == len(list(SEEDS.iterdir()))
     assert problems == ["large file too large (3,221,225,472 bytes; the limit is 67,108,864)"]
 
@@ -291,29 +282,19 @@ PATHOLOGICAL = {
 
 def test_pathological_files_finish_are_reported_and_the_rest_loads(tmp_path: Path) -> None:
     import shutil
-    import subprocess
-    import sys
 
     for seed in SEEDS.iterdir():
         shutil.copy(seed, tmp_path / seed.name)
     for name, text in PATHOLOGICAL.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
-    script = (
-        "import sys\n"
-        "from newscli.corpus import load_corpus\n"
+    output = _load_in_a_subprocess(
+        tmp_path,
         "from newscli.load import load_all\n"
         "for result in load_all(load_corpus(sys.argv[1])):\n"
         "    kinds = ','.join(p.kind for p in result.problems) or '-'\n"
-        "    print(result.source.rel, result.article is not None, kinds)\n"
+        "    print(result.source.rel, result.article is not None, kinds)\n",
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert done.returncode == 0, done.stderr
-    seen = {line.split()[0]: line.split()[1:] for line in done.stdout.strip().split("\n")}
+    seen = {line.split()[0]: line.split()[1:] for line in output}
     for seed in SEEDS.iterdir():
         assert seen[seed.name] == ["True", "-"]
     assert seen["nested.md"] == ["True", "complex"]
@@ -332,3 +313,20 @@ def test_nesting_past_the_limit_drops_the_deep_tags_and_keeps_the_text() -> None
     assert limit_nesting(ordinary, 512) == (ordinary, 0)  # unclosed <p>s, void tags: flat
     text = "\n".join(f"<div>{i}</div>" for i in range(2_000))
     assert limit_nesting(text, 512) == (text, 0)
+
+
+def _load_in_a_subprocess(folder: Path, script: str) -> list[str]:
+    """Run `script` (with `sys` and `load_corpus` imported, the folder in sys.argv[1]) in
+    its own Python, bounded in time; its output lines."""
+    import subprocess
+    import sys
+
+    prelude = "import sys\nfrom newscli.corpus import load_corpus\n"
+    done = subprocess.run(
+        [sys.executable, "-c", prelude + script, str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().split("\n")
