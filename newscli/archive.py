@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from newscli.article import Article, Problem, Summary, newest_first, short_id
 from newscli.filters import Filters
-from newscli.search import ArticleHits, Query, article_hits
+from newscli.search import ArticleHits, Query, TextHits, article_hits, text_hits
 
 # The CLI imports this module for its option types on every start; what only the work
 # needs (the folder walk, loading, name look-up, the index) is imported when it is done.
@@ -277,6 +277,49 @@ class Archive:
             )
         found = sorted(self._search_newest(query, filters), key=lambda r: -len(r.hits))
         return iter(found[:limit])
+
+    def search_texts(
+        self,
+        query: Query,
+        filters: Filters = NO_FILTERS,
+        sort: HitSort = HitSort.PUBLISHED,
+        limit: int | None = None,
+    ) -> Iterator[TextHits]:
+        """As `search`, each match as what printing needs: its summary, its text as written
+        and its hits. On the index no article's blocks are decoded and no text is converted
+        again (the index stores the normalized text): what search prints snippets from."""
+        index = self.index
+        if index is None:
+            return (
+                TextHits(Summary.of(found.article), found.article.text, found.hits)
+                for found in self.search(query, filters, sort, limit)
+            )
+        if HitSort(sort) is HitSort.PUBLISHED:
+            return islice(self._texts_with_hits(self._candidates(query, filters), query), limit)
+        if query.simple:
+            counted = [(summary.id, hits) for summary, hits in self.search_counts(query, filters)]
+            counted.sort(key=lambda pair: -pair[1])  # stable: ties stay newest first
+            return self._texts_with_hits([article_id for article_id, _ in counted[:limit]], query)
+        everything = self._texts_with_hits(self._candidates(query, filters), query)
+        found = sorted(everything, key=lambda result: -len(result.hits))
+        return iter(found[:limit])
+
+    def _texts_with_hits(self, ids: builtins.list[str], query: Query) -> Iterator[TextHits]:
+        """These articles' hits, in this order (those without any left out), read from the
+        index lazily in growing batches."""
+        assert self._index is not None
+        size, start = FIRST_BATCH, 0
+        while start < len(ids):
+            batch = ids[start : start + size]
+            stored = self._index.texts(batch)
+            for article_id in batch:
+                if article_id in stored:
+                    summary, text, normalized = stored[article_id]
+                    hits = text_hits(text, len(summary.title), query, normalized)
+                    if hits:
+                        yield TextHits(summary, text, hits)
+            start += size
+            size = min(size * 4, LARGEST_BATCH)
 
     def search_counts(
         self,

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from newscli.article import Article, Problem
     from newscli.filters import Filters
     from newscli.printer import Counted, Listable
-    from newscli.search import ArticleHits, Expression, Hit, Matcher, Query
+    from newscli.search import Expression, Found, Hit, Matcher, Query, TextHits
     from newscli.variants import VariantTable
 
 EXIT_OK, EXIT_NO_MATCH, EXIT_ERROR = 0, 1, 2
@@ -875,7 +875,7 @@ def search(
 
             results = (
                 replace(result, article=in_zone(result.article, zone))
-                for result in archive.search(built, filters, sort, max_results)
+                for result in archive.search_texts(built, filters, sort, max_results)
             )
             found = (
                 write_kwic(sys.stdout, results, context, out_format.value, headers=not no_headers)
@@ -918,7 +918,7 @@ def search(
 
             totals = write_search_events(
                 sys.stdout,
-                archive.search(built, filters, sort, max_results),
+                archive.search_texts(built, filters, sort, max_results),
                 context=context,
                 searched=lambda: archive.count(filters),
                 started=started,
@@ -928,16 +928,17 @@ def search(
         else:
             printed = 0
 
-            def counting(results: Iterable[ArticleHits]) -> Iterator[ArticleHits]:
+            def counting(results: Iterable[TextHits]) -> Iterator[TextHits]:
                 nonlocal printed
                 for result in results:
                     printed += 1
                     yield result
 
-            # One article at a time: snippets are made only for what is printed.
+            # One article at a time: snippets are made only for what is printed, from the
+            # text the index stores (no article's blocks decoded, no text converted again).
             streamed = counting(
                 replace(result, article=in_zone(result.article, zone))
-                for result in archive.search(built, filters, sort, max_results)
+                for result in archive.search_texts(built, filters, sort, max_results)
             )
             if only_matching:
                 _print_only_matching(streamed)
@@ -968,13 +969,13 @@ def _say_if_filtered_out(archive: Archive, filters: Filters) -> None:
         _err("no article matches the filters")
 
 
-def _print_only_matching(results: Iterable[ArticleHits]) -> None:
+def _print_only_matching(results: Iterable[Found]) -> None:
     """grep -o: each hit's text as written, one per line, after its article's id."""
     from newscli.article import short_id
     from newscli.textsafe import safe_line
 
     for result in results:
-        ident, text = short_id(result.article.id), result.article.text
+        ident, text = short_id(result.article.id), result.text
         for hit in result.hits:
             print(f"{ident}\t{safe_line(text[hit.start : hit.end])}")
 
@@ -1085,7 +1086,7 @@ def _print_counts(counted: Iterable[Counted], *, ids_only: bool, headers: bool =
         write_counts(sys.stdout, counted, headers=headers)
 
 
-def _print_hits(results: Iterable[ArticleHits], context: int) -> None:
+def _print_hits(results: Iterable[Found], context: int) -> None:
     if _stdout_is_terminal() or _COLOR["mode"] == "always":  # `| less -R` shows highlights
         from newscli.render import search_result_view
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from newscli.check import CheckReport
-    from newscli.search import ArticleHits, Hit
+    from newscli.search import Found, Hit
     from newscli.stats import Bucket
     from newscli.variants import FormCount
 
@@ -385,11 +385,11 @@ KWIC_COLUMNS: tuple[Column[KwicLine], ...] = (
 )
 
 
-def kwic_lines(results: Iterable[ArticleHits], context: int) -> Iterator[KwicLine]:
+def kwic_lines(results: Iterable[Found], context: int) -> Iterator[KwicLine]:
     """`search --format kwic`: `context` characters either side of every hit (newlines
     shown as spaces; a concordance reads across paragraphs), in the text as written."""
     for result in results:
-        article, text = result.article, result.article.text
+        article, text = result.article, result.text
         for hit in result.hits:
             yield KwicLine(
                 text[max(0, hit.start - context) : hit.start].replace("\n", " "),
@@ -402,7 +402,7 @@ def kwic_lines(results: Iterable[ArticleHits], context: int) -> Iterator[KwicLin
 
 
 def write_kwic(
-    out: TextIO, results: Iterable[ArticleHits], context: int, form: str, *, headers: bool
+    out: TextIO, results: Iterable[Found], context: int, form: str, *, headers: bool
 ) -> int:
     """Concordance lines as tsv, csv or jsonl ("kwic", "kwic-csv", "kwic-jsonl")."""
     rows = {"kwic": "tsv", "kwic-csv": "csv", "kwic-jsonl": "jsonl"}[form]
@@ -421,18 +421,18 @@ def snippet_line(text: str, hit: Hit, context: int) -> str:
     return safe_line(line)
 
 
-def search_result_lines(result: ArticleHits, context: int) -> Iterator[str]:
+def search_result_lines(result: Found, context: int) -> Iterator[str]:
     """An article's hits for a pipe: a header (id prefix, date, title), then one
     tab-indented line per hit."""
     article = result.article
     header = (short_id(article.id), _day(article.published_at) or "-", article.title)
     yield "\t".join(safe_line(value) for value in header)
-    text = article.text
+    text = result.text
     for hit in result.hits:
         yield "\t" + snippet_line(text, hit, context)
 
 
-def write_search_lines(out: TextIO, results: Iterable[ArticleHits], context: int) -> int:
+def write_search_lines(out: TextIO, results: Iterable[Found], context: int) -> int:
     """Every result as search_result_lines; returns the articles written."""
     written = 0
     for result in results:
@@ -598,7 +598,7 @@ def _line_count(text: str, start: int, end: int) -> int:
 
 def write_search_events(
     out: TextIO,
-    results: Iterable[ArticleHits],
+    results: Iterable[Found],
     *,
     context: int,
     searched: int | Callable[[], int],
@@ -619,7 +619,7 @@ def write_search_events(
         if result is None:
             break
         article = result.article
-        text = article.text
+        text = result.text
         stats = SearchStats(searches=1, searches_with_match=1, matches=len(result.hits))
         stats.bytes_searched = len(_raw(text))
         begin: dict[str, JSON] = {

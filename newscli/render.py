@@ -29,7 +29,7 @@ from newscli.chinese import convert_for_display
 from newscli.dates import format_day, format_moment
 from newscli.export import display_label
 from newscli.linebreak import wrap_offsets
-from newscli.search import ArticleHits, snippet
+from newscli.search import Found, snippet
 from newscli.textsafe import display_path, safe, safe_line
 
 if TYPE_CHECKING:
@@ -223,7 +223,7 @@ def article_view(article: Article, script: str = "original") -> Group:
 # --- search ---------------------------------------------------------------------------------
 
 
-def hits_header(result: ArticleHits) -> Text:
+def hits_header(result: Found) -> Text:
     article = result.article
     header = Text()
     header.append(short_id(article.id), style="cyan")
@@ -234,7 +234,7 @@ def hits_header(result: ArticleHits) -> Text:
     return header
 
 
-def hit_snippet_text(text: str, result: ArticleHits, index: int, context: int) -> Text:
+def hit_snippet_text(text: str, result: Found, index: int, context: int) -> Text:
     piece = snippet(text, result.hits[index], context)
     start, end = piece.highlight
     line = Text("…" if piece.cut_before else "")
@@ -246,8 +246,8 @@ def hit_snippet_text(text: str, result: ArticleHits, index: int, context: int) -
     return line
 
 
-def search_result_view(result: ArticleHits, context: int) -> Group:
-    text = result.article.text
+def search_result_view(result: Found, context: int) -> Group:
+    text = result.text
     parts: list[object] = [CJKText(hits_header(result))]
     for index in range(len(result.hits)):
         parts.append(CJKText(hit_snippet_text(text, result, index, context), indent=2))

@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Protocol, Union
 
-from newscli.article import Article
+from newscli.article import Article, Summary
 from newscli.chinese import CASE_FOLD, normalize
 
 if TYPE_CHECKING:
@@ -53,6 +53,33 @@ class ArticleHits:
     article: Article
     hits: list[Hit]
 
+    @property
+    def text(self) -> str:
+        return self.article.text
+
+
+@dataclass
+class TextHits:
+    """A matching article as search prints it: its summary, its text as written (title,
+    blank line, body: what hits point into) and its hits; no blocks are decoded for it."""
+
+    article: Summary
+    text: str
+    hits: list[Hit]
+
+
+class Found(Protocol):
+    """What the printers take: ArticleHits or TextHits."""
+
+    @property
+    def article(self) -> Article | Summary: ...
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def hits(self) -> list[Hit]: ...
+
 
 class Matcher:
     """A literal query (default) or a Python regular expression, in normalized text."""
@@ -81,9 +108,18 @@ class Matcher:
                 raise QueryError(f"invalid regular expression {query!r}: {error}") from None
         self.needle = normalize(query, ignore_case)
 
-    def normalize(self, text: str) -> str:
+    @property
+    def folds_case(self) -> bool:
         # With --regex, case is the regex engine's job (so [A-Z] keeps its meaning).
-        return normalize(text, self.ignore_case and self.regex is None)
+        return self.ignore_case and self.regex is None
+
+    def normalize(self, text: str) -> str:
+        return normalize(text, self.folds_case)
+
+    def fold(self, normalized: str) -> str:
+        """What normalize(text) gives, from normalize(text) without case folding (the form
+        the index stores): only the case is folded, nothing converted again."""
+        return normalized.translate(CASE_FOLD) if self.folds_case else normalized
 
     def find(self, normalized: str) -> list[Hit]:
         if self.regex is not None:
@@ -392,13 +428,12 @@ class Query:
         return len(self.patterns) == 1 and self.any_of
 
 
-def _region(article: Article, scope: Scope) -> tuple[int, int]:
-    title = len(article.title)
+def _region(text: str, title_length: int, scope: Scope) -> tuple[int, int]:
     if scope is Scope.TITLE:
-        return 0, title
+        return 0, title_length
     if scope is Scope.BODY:
-        return title + 2, len(article.text)
-    return 0, len(article.text)
+        return title_length + 2, len(text)
+    return 0, len(text)
 
 
 def _latin_word_char(char: str) -> bool:
@@ -425,17 +460,27 @@ def run_query(articles: Iterable[Article], query: Query) -> Iterator[ArticleHits
 
 
 def article_hits(article: Article, query: Query) -> list[Hit]:
-    text = article.text
-    start, end = _region(article, query.scope)
-    normalized: dict[bool, str] = {}
+    return text_hits(article.text, len(article.title), query)
+
+
+def text_hits(
+    text: str, title_length: int, query: Query, normalized: str | None = None
+) -> list[Hit]:
+    """The query's hits in an article's text as written (title, blank line, body), the
+    title `title_length` characters long. `normalized` is normalize(text) when it is known
+    already (the index stores it): then the text is not converted again."""
+    start, end = _region(text, title_length, query.scope)
+    if normalized is not None and len(normalized) != len(text):
+        normalized = None  # not this text's form: offsets would not point into the text
+    forms: dict[bool, str] = {}
 
     def find(matcher: Matcher) -> list[Hit]:
-        key = matcher.ignore_case and matcher.regex is None
-        if key not in normalized:
-            normalized[key] = matcher.normalize(text)
+        key = matcher.folds_case
+        if key not in forms:
+            forms[key] = matcher.normalize(text) if normalized is None else matcher.fold(normalized)
         return [
             hit
-            for hit in matcher.find(normalized[key])
+            for hit in matcher.find(forms[key])
             if start <= hit.start and hit.end <= end and (not query.word or whole_word(text, hit))
         ]
 

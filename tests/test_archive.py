@@ -6,18 +6,20 @@ import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from conftest import SEEDS
 
 import newscli
 from newscli import archive as archive_module
+from newscli import search as search_module
 from newscli.archive import Archive, ExportError, HitSort, ListSort, NotAnArticle, export
 from newscli.article import Article, Script, Summary
 from newscli.filters import Filters
-from newscli.index import Index
+from newscli.index import Index, StoredText
 from newscli.locate import ArticleNotFound
-from newscli.search import Matcher, Query, Scope
+from newscli.search import Hit, Matcher, Query, Scope, TextHits
 
 # Seed titles (the two bundled articles), newest first.
 NEWER = "普京会金正恩 朝俄签订防卫互助协定"
@@ -316,3 +318,88 @@ def test_ids_of_any_of_several_patterns_come_from_the_index_alone(
         monkeypatch.setattr(Index, "articles", no_reading)
         assert [article_id for article_id, _ in archive.search_ids(query)] == expected
         assert [i for i, _ in archive.search_ids(query, limit=2)] == expected[:2]
+
+
+# --- search_texts: what search prints, from the index's stored text ----------------------
+
+
+def _printed(results: Iterator[TextHits]) -> list[tuple[Summary, str, list[Hit]]]:
+    return [(found.article, found.text, found.hits) for found in results]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        _query("的"),
+        _query("台灣"),
+        _query("川普", "特朗普"),
+        Query((Matcher("trump", ignore_case=True),)),
+        _query("美国", "中国", all_terms=True),
+        _query("中国", scope="title"),
+    ],
+)
+def test_search_texts_decode_no_article_and_convert_no_text(
+    corpus_slice: Path, monkeypatch: pytest.MonkeyPatch, query: Query
+) -> None:
+    """On the index, a match is served from the stored text: no article's blocks are decoded
+    (Index.articles, Article.from_dict) and no text converted again; the answer is the files'."""
+    with Archive(corpus_slice, use_index=False) as archive:
+        expected = _printed(archive.search_texts(query))
+        most = _printed(archive.search_texts(query, sort=HitSort.HITS, limit=4))
+    assert expected
+
+    def forbidden(*args: object, **kwargs: object) -> NoReturn:
+        raise AssertionError("the index path decoded an article or converted a text")
+
+    with Archive(corpus_slice) as archive:
+        archive.open()
+        monkeypatch.setattr(Index, "articles", forbidden)
+        monkeypatch.setattr(Article, "from_dict", forbidden)
+        monkeypatch.setattr(search_module, "normalize", forbidden)
+        assert _printed(archive.search_texts(query)) == expected
+        assert _printed(archive.search_texts(query, sort=HitSort.HITS, limit=4)) == most
+
+
+def test_search_texts_stream_in_small_batches(
+    corpus_slice: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--max-results 3` of 的 reads one first small batch of stored texts."""
+    read: list[int] = []
+    real_texts = Index.texts
+
+    def texts(self: Index, ids: list[str]) -> dict[str, StoredText]:
+        read.append(len(list(ids)))
+        return real_texts(self, ids)
+
+    monkeypatch.setattr(Index, "texts", texts)
+    with Archive(corpus_slice) as archive:
+        results = archive.search_texts(_query("的"), limit=3)
+        assert next(results).hits and read == [archive_module.FIRST_BATCH]
+        assert len(list(results)) == 2
+        assert archive.count() > 10 * archive_module.FIRST_BATCH
+    assert read == [archive_module.FIRST_BATCH]
+
+
+def test_search_texts_of_bodies_that_look_like_the_stored_row(tmp_path: Path) -> None:
+    """The body is read from the stored row without decoding its blocks: a body (or a
+    block) holding what the row's own keys look like is still read exactly."""
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    bodies = [
+        '結尾像存儲的行 ", "text": null}',
+        '第一段 "text": "假的"}\n\n第二段 ", "text": "x"}',
+        "",
+    ]
+    for number, body in enumerate(bodies):
+        paragraphs = "".join(f"<p>{part}</p>" for part in body.split("\n\n") if part)
+        (folder / f"{number}.md").write_text(
+            f"<!--1660528023000-->\n[標題 text {number}](https://example.com/{number})\n"
+            f"------\n{paragraphs}\n",
+            encoding="utf-8",
+        )
+    query = _query("text")
+    with Archive(folder, use_index=False) as archive:
+        expected = _printed(archive.search_texts(query))
+    assert len(expected) == 3 and any('"text": null}' in text for _, text, _ in expected)
+    with Archive(folder) as archive:
+        assert _printed(archive.search_texts(query)) == expected

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
-from conftest import SEEDS
+from conftest import SEEDS, run
 
+from newscli import search as search_module
 from newscli.article import Article
 from newscli.chinese import CASE_FOLD, normalize
 from newscli.corpus import load_corpus
@@ -16,11 +18,14 @@ from newscli.search import (
     Matcher,
     Query,
     QueryError,
+    Scope,
     Term,
+    article_hits,
     parse_expression,
     run_query,
     search,
     snippet,
+    text_hits,
 )
 
 
@@ -234,3 +239,92 @@ def test_expression_hits_come_from_terms_outside_not() -> None:
 def test_bad_expressions_are_query_errors(expression: str, reason: str) -> None:
     with pytest.raises(QueryError, match=re.escape(reason)):
         _expression_query(expression)
+
+
+# --- hits from the index's normalized text ------------------------------------------------
+
+
+def test_text_hits_from_the_stored_normalized_text_equal_article_hits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Given normalize(text) (what the index stores), hits are found without converting
+    the text again, in every kind of query, and are the same as article_hits'."""
+    queries = [
+        Query((Matcher("双边关系"),)),
+        Query((Matcher("kcna", ignore_case=True),)),
+        Query((Matcher("雙邊.係", regex=True),)),
+        Query((Matcher("北韓"), Matcher("朝鲜")), scope=Scope.BODY, word=True),
+        Query((Matcher("的"),), max_hits=2, exclude=(Matcher("不存在的詞"),)),
+    ]
+    articles = _articles()
+    expected = [[article_hits(a, q) for a in articles] for q in queries]
+    stored = [(a.text, len(a.title), normalize(a.text)) for a in articles]
+    assert any(any(hits) for hits in expected)
+
+    def no_conversion(text: str, ignore_case: bool = False) -> str:
+        raise AssertionError("converted again")
+
+    monkeypatch.setattr(search_module, "normalize", no_conversion)
+    found = [[text_hits(t, size, q, n) for t, size, n in stored] for q in queries]
+    assert found == expected
+
+
+def test_text_hits_ignore_a_normalized_text_of_another_length() -> None:
+    text = "臺灣的雙邊關係"
+    query = Query((Matcher("台湾"),))
+    assert text_hits(text, 2, query, "台湾") == text_hits(text, 2, query) == [Hit(0, 2)]
+
+
+# --- search output served from the index equals the files' -------------------------------
+
+SAME_OUTPUT_QUERIES = [
+    ["的"],
+    ["台灣"],
+    ["美國", "-C", "10"],
+    ["Trump"],
+    ["trump", "-i"],
+    ["US", "-w", "-i"],
+    ["美[国國]", "--regex"],
+    ["-e", "川普", "-e", "特朗普"],
+    ["--variants", "特朗普"],
+    ["--expr", "(川普 OR 特朗普) AND 台灣 NOT 股市"],
+    ["--expr", "美国 中国"],
+    ["中国", "--in", "title"],
+    ["中国", "--in", "body", "-m", "2"],
+    ["中国", "--not", "美国", "--max-results", "4"],
+    ["-e", "美国", "-e", "中国", "--all-terms"],
+    ["的", "--sort", "hits", "--max-results", "5"],
+    ["拜登", "-o"],
+    ["中国", "--by", "month"],
+    ["中国", "--format", "kwic", "-C", "8"],
+    ["台灣", "--format", "kwic-jsonl"],
+    ["--variants", "特朗普", "--format", "kwic-csv"],
+    ["中国", "--json"],
+    ["--variants", "川普", "--json"],
+    ["-e", "台湾", "-e", "台灣", "--json", "-i"],
+    ["美国", "--color", "always"],
+    ["-c", "-e", "川普", "-e", "特朗普"],
+    ["-c", "--variants", "特朗普"],
+    ["-c", "--expr", "川普 OR 特朗普"],
+    ["-c", "-e", "台湾", "-e", "台灣"],
+]
+
+
+def _without_times(stdout: str) -> str:
+    """rg's JSON events carry elapsed times: everything else must match byte for byte."""
+    if not stdout.startswith('{"type"'):
+        return stdout
+    return re.sub(r'"elapsed(_total)?": \{[^}]*\}', '"elapsed": -', stdout)
+
+
+@pytest.mark.parametrize("arguments", SAME_OUTPUT_QUERIES, ids=" ".join)
+def test_search_output_on_the_index_is_the_files_byte_for_byte(
+    corpus_slice: Path, arguments: list[str]
+) -> None:
+    """Snippets, colours, JSON events and kwic lines served from the index's stored text
+    are what reading every file gives (`--no-index`)."""
+    corpus = ["--corpus", str(corpus_slice)]
+    indexed = run("search", *arguments, *corpus)
+    files = run("search", *arguments, *corpus, "--no-index")
+    assert indexed.exit_code == files.exit_code and indexed.exit_code in (0, 1)
+    assert _without_times(indexed.stdout) == _without_times(files.stdout)
