@@ -116,6 +116,21 @@ def ordered(items: Iterable[Summary], sort: ListSort, reverse: bool = False) -> 
     return result[::-1] if reverse else result
 
 
+def countable(query: Query) -> bool:
+    """The index counts this query's hits without reading any article: one pattern, or any of
+    several literals under one case rule. Their normalized needles, once the same ones are
+    taken once, then never find the same span twice, so the sum of each one's hits is the
+    query's (a hit found by two patterns counts once)."""
+    if query.simple:
+        return True
+    patterns = query.patterns
+    return (
+        query.any_of
+        and all(matcher.regex is None for matcher in patterns)
+        and len({matcher.folds_case for matcher in patterns}) == 1
+    )
+
+
 class Archive:
     """A folder of articles (a single file works too). Opened lazily: the folder is scanned
     and the index refreshed on the first call that needs every article, never for `get`."""
@@ -269,7 +284,7 @@ class Archive:
         found first."""
         if HitSort(sort) is HitSort.PUBLISHED:
             return islice(self._search_newest(query, filters), limit)
-        if self.index is not None and query.simple:
+        if self.index is not None and countable(query):
             counted = [(summary.id, hits) for summary, hits in self.search_counts(query, filters)]
             counted.sort(key=lambda pair: -pair[1])  # stable: ties stay newest first
             return self._with_hits(
@@ -296,7 +311,7 @@ class Archive:
             )
         if HitSort(sort) is HitSort.PUBLISHED:
             return islice(self._texts_with_hits(self._candidates(query, filters), query), limit)
-        if query.simple:
+        if countable(query):
             counted = [(summary.id, hits) for summary, hits in self.search_counts(query, filters)]
             counted.sort(key=lambda pair: -pair[1])  # stable: ties stay newest first
             return self._texts_with_hits([article_id for article_id, _ in counted[:limit]], query)
@@ -329,19 +344,29 @@ class Archive:
         limit: int | None = None,
     ) -> Iterator[tuple[Summary, int]]:
         """(summary, hits) of matching articles (for -c): on the index, no article is read."""
-        index = self.index
-        if index is None or not query.simple:
+        if self.index is None or not countable(query):
+            # No blocks decoded, no text converted again: the hits of the stored text.
             return (
-                (Summary.of(result.article), len(result.hits))
-                for result in self.search(query, filters, sort, limit)
+                (result.article, len(result.hits))
+                for result in self.search_texts(query, filters, sort, limit)
             )
-        counts = dict(index.count_matches(query.patterns[0]))
+        counts = self._counts(query)
         pairs = [
             (item, counts[item.id]) for item in filters.select(self._summaries_of(list(counts)))
         ]
         if HitSort(sort) is HitSort.HITS:
             pairs.sort(key=lambda pair: -pair[1])
         return iter(pairs[:limit])
+
+    def _counts(self, query: Query) -> dict[str, int]:
+        """Hits per matching article of a countable query, counted on the index's text file
+        pattern by pattern, without reading any article."""
+        assert self._index is not None
+        counts: dict[str, int] = {}
+        for matcher in {matcher.needle: matcher for matcher in query.patterns}.values():
+            for article_id, hits in self._index.count_matches(matcher):
+                counts[article_id] = counts.get(article_id, 0) + hits
+        return counts
 
     def search_ids(
         self,

@@ -403,3 +403,51 @@ def test_search_texts_of_bodies_that_look_like_the_stored_row(tmp_path: Path) ->
     assert len(expected) == 3 and any('"text": null}' in text for _, text, _ in expected)
     with Archive(folder) as archive:
         assert _printed(archive.search_texts(query)) == expected
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        _query("川普", "特朗普"),
+        _query("台湾", "台灣"),  # one needle twice: its hits count once
+        _query("台", "台灣", "灣"),  # overlapping hits: each counts
+        Query((Matcher("us", ignore_case=True), Matcher("US", ignore_case=True))),
+    ],
+)
+def test_counts_of_any_of_several_literals_read_no_article(
+    corpus_slice: Path, monkeypatch: pytest.MonkeyPatch, query: Query
+) -> None:
+    """-c of `-e A -e B` (and --variants) is counted on the text file pattern by pattern."""
+    with Archive(corpus_slice, use_index=False) as archive:
+        expected = list(archive.search_counts(query))
+        most = list(archive.search_counts(query, sort=HitSort.HITS, limit=3))
+    assert expected
+
+    def forbidden(*args: object, **kwargs: object) -> NoReturn:
+        raise AssertionError("an article was read")
+
+    with Archive(corpus_slice) as archive:
+        archive.open()
+        monkeypatch.setattr(Index, "texts", forbidden)
+        monkeypatch.setattr(Index, "articles", forbidden)
+        assert list(archive.search_counts(query)) == expected
+        assert list(archive.search_counts(query, sort=HitSort.HITS, limit=3)) == most
+
+
+def test_counts_of_other_queries_come_from_the_stored_text(
+    corpus_slice: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """-c of a query the index cannot count alone (regex, all terms, -w…) reads the stored
+    text of the candidates, never an article's blocks."""
+    queries = [
+        Query((Matcher("美[国國]", regex=True), Matcher("中国", regex=True))),
+        _query("美国", "中国", all_terms=True),
+        Query((Matcher("us", ignore_case=True), Matcher("中国")), word=True),
+    ]
+    with Archive(corpus_slice, use_index=False) as archive:
+        expected = [list(archive.search_counts(query)) for query in queries]
+    assert all(expected)
+    with Archive(corpus_slice) as archive:
+        archive.open()
+        monkeypatch.setattr(Index, "articles", lambda *args: pytest.fail("decoded"))
+        assert [list(archive.search_counts(query)) for query in queries] == expected
