@@ -491,7 +491,10 @@ def text_hits(
         return []
     if query.expression is not None and not query.expression.holds(lambda m: bool(find(m))):
         return []
-    hits = sorted({hit for hits in found for hit in hits}, key=lambda hit: (hit.start, hit.end))
+    if len(found) == 1:
+        hits = found[0]  # one pattern's hits come in order, each once
+    else:
+        hits = sorted({hit for hits in found for hit in hits}, key=lambda h: (h.start, h.end))
     if not hits or any(find(matcher) for matcher in query.exclude):
         return []
     return hits[: query.max_hits] if query.max_hits else hits
