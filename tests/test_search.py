@@ -328,3 +328,17 @@ def test_search_output_on_the_index_is_the_files_byte_for_byte(
     files = run("search", *arguments, *corpus, "--no-index")
     assert indexed.exit_code == files.exit_code and indexed.exit_code in (0, 1)
     assert _without_times(indexed.stdout) == _without_times(files.stdout)
+
+
+def test_piped_search_builds_no_rich_renderable(
+    corpus_slice: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pipe gets plain lines: no rich object is made for them."""
+    from newscli import render
+
+    def forbidden(*args: object) -> None:
+        raise AssertionError("a rich renderable was built for a pipe")
+
+    monkeypatch.setattr(render, "search_result_view", forbidden)
+    result = run("search", "台灣", "--corpus", str(corpus_slice))
+    assert result.exit_code == 0 and result.stdout.count("\n\t") > 3
