@@ -326,7 +326,7 @@ def test_search_output_on_the_index_is_the_files_byte_for_byte(
     corpus = ["--corpus", str(corpus_slice)]
     indexed = run("search", *arguments, *corpus)
     files = run("search", *arguments, *corpus, "--no-index")
-    assert indexed.exit_code == files.exit_code and indexed.exit_code in (0, 1)
+    assert indexed.exit_code == files.exit_code == 0  # every query finds something
     assert _without_times(indexed.stdout) == _without_times(files.stdout)
 
 
