@@ -429,6 +429,8 @@ class Archive:
             for matcher in query.patterns
         ]
         chosen = set.intersection(*found) if query.all_terms else set.union(*found)
+        if not filters.active:
+            return self._index.newest_first(chosen)  # no summary read
         return [item.id for item in filters.select(self._summaries_of(sorted(chosen)))]
 
     def _full(self, ids: builtins.list[str]) -> Iterator[Article]:

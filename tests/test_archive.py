@@ -451,3 +451,18 @@ def test_counts_of_other_queries_come_from_the_stored_text(
         archive.open()
         monkeypatch.setattr(Index, "articles", lambda *args: pytest.fail("decoded"))
         assert [list(archive.search_counts(query)) for query in queries] == expected
+
+
+def test_candidates_of_several_patterns_are_ordered_without_reading_summaries(
+    corpus_slice: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`-e A -e B` and --variants put the union of each pattern's articles newest first from
+    the index's entries; summaries are read only for what is printed."""
+    queries = [_query("川普", "特朗普"), _query("美国", "中国", all_terms=True)]
+    with Archive(corpus_slice, use_index=False) as archive:
+        expected = [_printed(archive.search_texts(query)) for query in queries]
+    assert all(expected)
+    with Archive(corpus_slice) as archive:
+        archive.open()
+        monkeypatch.setattr(Index, "summaries", lambda *args, **kwargs: pytest.fail("read"))
+        assert [_printed(archive.search_texts(query)) for query in queries] == expected
