@@ -12,6 +12,9 @@ corpus: ``corpora/<hash of the corpus path>/``
 - ``snapshot-<name>-<serial>.marshal``: the files and the text entries, derived from the
   tables, for the commands that need all of them (one marshal file loads ~10x faster than
   reading 100k rows), each with a magic and a crc32.
+- ``folders.marshal``: the folders the last scan listed (newscli.corpus.FolderState), with
+  the same magic and crc32: what the file system looked like, not what the index holds, so
+  any process may replace it (atomically); missing or damaged, every folder is listed.
 - ``build.lock``: flocked by the one process that refreshes the index at a time.
 
 Everything read is checked (crc32 per article row, JSON and text region; per snapshot):
@@ -28,7 +31,7 @@ import os
 import sqlite3
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from newscli import NORMALIZER_VERSION, PARSER_VERSION
@@ -91,6 +94,7 @@ SUMMARY_FIELDS = (
     " chars, size_bytes, script, tags, encoding"
 ).split(", ")
 SNAPSHOT_MAGIC = b"NCS1"  # then the crc32 of the rest (4 bytes, big-endian), then marshal
+FOLDER_STATE = "folders.marshal"
 
 IndexDamaged = Damaged  # what the index holds does not check out: rebuild it
 
@@ -419,6 +423,28 @@ class Cache:
             (self.folder / f"snapshot-{name}-{serial}.marshal").write_bytes(checked)
         self.set_meta("snapshot_serial", serial)
         self.set_meta("snapshots_fresh", 1)
+
+    def folder_state(self) -> bytes | None:
+        """The saved folder state, or None if there is none or it fails its checksum."""
+        try:
+            data = (self.folder / FOLDER_STATE).read_bytes()
+        except OSError:
+            return None
+        if data[:4] != SNAPSHOT_MAGIC or int.from_bytes(data[4:8], "big") != zlib.crc32(data[8:]):
+            return None
+        return data[8:]
+
+    def save_folder_state(self, data: bytes) -> None:
+        """Replace the folder state (a rename: readers see the old or the new one whole);
+        failing to is harmless, so it is not an error."""
+        path = self.folder / FOLDER_STATE
+        partial = path.with_name(f"{FOLDER_STATE}.{os.getpid()}")
+        try:
+            partial.write_bytes(SNAPSHOT_MAGIC + zlib.crc32(data).to_bytes(4, "big") + data)
+            os.replace(partial, path)
+        except OSError:
+            with suppress(OSError):
+                partial.unlink()
 
     def remove_old_snapshots(self) -> None:
         serial = self.meta("snapshot_serial", "0")

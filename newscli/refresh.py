@@ -24,7 +24,7 @@ from itertools import islice
 
 from newscli.article import Article, Problem
 from newscli.cache import SUMMARY_FIELDS, Cache, path_key, path_of, summary_crc
-from newscli.corpus import Corpus, SourceFile
+from newscli.corpus import Corpus, FolderState, SourceFile
 from newscli.load import LoadResult, load
 from newscli.textstore import Entries, append_text, compact, text_crc
 
@@ -147,10 +147,23 @@ def refresh(
     away, with `wipe_first`). One process at a time builds: the others wait for it (told
     so on a terminal), then find its work committed, so no reader ever sees a half-built
     index, and no two processes parse the same files."""
+    if not corpus.scanned:
+        scan_corpus(cache, corpus)
     with cache.build_lock(_say_waiting if progress is not None else None):
         if wipe_first:
             cache.wipe()
         return Refresh(cache, corpus, progress, workers).run()
+
+
+def scan_corpus(cache: Cache, corpus: Corpus) -> None:
+    """Scan the corpus's folder with what the previous scan saw of its folders (unchanged
+    ones are not listed again), and keep what this one saw for the next."""
+    previous = FolderState.loads(cache.folder_state())
+    found = corpus.scan_with(previous)
+    if found.folders is not None and (
+        previous is None or found.listed or len(found.folders.folders) != len(previous.folders)
+    ):
+        cache.save_folder_state(found.folders.dumps())
 
 
 def _say_waiting() -> None:
@@ -173,6 +186,8 @@ class Refresh:
         self.added = Entries.empty()  # what this refresh appended to the text file
         self.compacted = False
         self.track_added = True
+        self.racy: set[str] = set()  # files recorded with size -1: parsed again next time
+        self.recheck: set[str] = set()  # files parsed again because they were racy
 
     def run(self) -> RefreshStats:
         """A refresh; a rebuild of an index that has committed work is one transaction
@@ -198,29 +213,47 @@ class Refresh:
             stats.rebuilt = True
         self._remember_scan_problems(self.corpus.scan_problems)
         current = self.corpus.stats
+        # A file changed in the last moments may change again within the same timestamp
+        # tick, keeping its (size, mtime_ns): it is parsed now and recorded with size -1,
+        # so that the next refresh parses it again, until its mtime is old enough (git's
+        # "racy clean" entries are handled the same way).
+        racy = self.racy = set(self.corpus.racy)
+        recorded = current
+        if racy:
+            recorded = dict(current)
+            for rel in racy:
+                recorded[rel] = (-1, current[rel][1])
         # The usual case, nothing changed, costs one marshal.dumps and one hash: the same
         # scan in the same order gives the same bytes. Any difference (even just order)
         # falls through to the full comparison.
-        dumped = marshal.dumps(current)
+        dumped = marshal.dumps(recorded)
         digest = hashlib.blake2b(dumped, digest_size=16).hexdigest()
-        if not stats.rebuilt and digest == cache.meta("files_digest") and cache.snapshots_fresh:
+        if (
+            not stats.rebuilt
+            and not racy
+            and digest == cache.meta("files_digest")
+            and cache.snapshots_fresh
+        ):
             stats.unchanged = len(current)
             stats.seconds = time.perf_counter() - started
             return stats
         known = cache.files()
         todo: list[str] = []  # rels: SourceFiles are made a batch at a time (memory)
-        if known == current:
+        if known == current and not racy:
             stats.unchanged = len(current)
         else:
             for rel, signature in current.items():
                 old = known.get(rel)
-                if old == signature:  # marshal keeps tuples, so this compares like with like
+                # marshal keeps tuples, so this compares like with like
+                if old == signature and (not racy or rel not in racy):
                     stats.unchanged += 1
                     continue
                 if old is None:
                     stats.added += 1
                 else:
                     stats.changed += 1
+                    if old[0] == -1:
+                        self.recheck.add(rel)
                 todo.append(rel)
         gone = [rel for rel in known if rel not in current]
         # Read before any write below marks the snapshots stale.
@@ -351,9 +384,13 @@ class Refresh:
                 key = path_key(row.rel)
                 dead += self._drop_article(key)
                 problems = problem_list(row.problems)
+                size = -1 if row.rel in self.racy else row.size
+                told = int(problems is None)
+                if not told and row.rel in self.recheck:
+                    told = self._still_told(key, row.mtime_ns, problems)
                 db.execute(
                     "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
-                    (key, row.size, row.mtime_ns, row.status, problems, int(problems is None)),
+                    (key, size, row.mtime_ns, row.status, problems, told),
                 )
                 article = row.article
                 if article is None:
@@ -401,6 +438,14 @@ class Refresh:
             handle.flush()
         cache.set_meta("text_size", text_size)
         cache.set_meta("dead_bytes", dead)
+
+    def _still_told(self, key: bytes, mtime_ns: int, problems: bytes | None) -> int:
+        """A file parsed again only because it was racy: its problems, if the same as
+        before, are not news again."""
+        old = self.cache.db.execute(
+            "SELECT mtime_ns, problems, told FROM files WHERE rel = ?", (key,)
+        ).fetchone()
+        return int(old is not None and old[0] == mtime_ns and old[1] == problems and old[2])
 
     def _maybe_compact(self) -> None:
         size = self.cache.meta_int("text_size")

@@ -1,16 +1,17 @@
-"""The folder walk: the two-process scan finds exactly what a one-process walk finds."""
+"""The folder walk: with the folders of the last scan, it finds exactly what a full walk finds."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 from conftest import SEED_000, SEEDS
 
 from newscli import corpus as corpus_module
-from newscli.corpus import decode, scan
+from newscli.corpus import FolderState, Scan, decode, scan
 
 
 def _tree(root: Path, folders: int = 12) -> None:
@@ -22,48 +23,174 @@ def _tree(root: Path, folders: int = 12) -> None:
         (folder / "notes.json").write_text("{}")
 
 
-def _serial(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple:  # type: ignore[type-arg]
-    with monkeypatch.context() as patch:
-        patch.setattr(corpus_module, "PARALLEL_FOLDERS", 10**9)
-        found = scan(root)
+def _found(found: Scan) -> tuple:  # type: ignore[type-arg]
     return found.stats, sorted(map(str, found.problems)), found.ignored
 
 
-def _parallel(root: Path) -> tuple:  # type: ignore[type-arg]
-    found = scan(root)
-    return found.stats, sorted(map(str, found.problems)), found.ignored
-
-
-def test_two_process_scan_equals_one_process_walk(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_linked_folder_and_a_loop_are_walked_once(tmp_path: Path) -> None:
     _tree(tmp_path)
-    forks = []
-    real_fork = os.fork
-    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or real_fork())
-    parallel = _parallel(tmp_path)
-    assert forks, "a tree this wide should be shared with a second process"
-    assert parallel == _serial(tmp_path, monkeypatch)
-    assert len(parallel[0]) == 24 and parallel[2] == 12
-
-
-def test_a_linked_folder_anywhere_means_one_exact_walk(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _tree(tmp_path)
-    os.symlink(
-        tmp_path / "day-01", tmp_path / "day-07" / "deeper" / "again"
-    )  # the same folder twice
+    os.symlink(tmp_path / "day-01", tmp_path / "day-07" / "deeper" / "again")  # twice
     os.symlink(tmp_path, tmp_path / "day-05" / "deeper" / "loop")  # and a loop
-    assert _parallel(tmp_path) == _serial(tmp_path, monkeypatch)
-    assert len(_parallel(tmp_path)[0]) == 24  # each folder walked once
+    first = scan(tmp_path)
+    assert len(first.stats) == 24 and first.ignored == 12  # each folder walked once
+    assert _found(scan(tmp_path, first.folders)) == _found(first)
 
 
-def test_broken_link_found_by_the_second_process_is_a_problem(tmp_path: Path) -> None:
+def test_broken_link_is_a_problem(tmp_path: Path) -> None:
     _tree(tmp_path)
     os.symlink(tmp_path / "nowhere.txt", tmp_path / "day-04" / "deeper" / "broken.txt")
     found = scan(tmp_path)
     assert [p.reason for p in found.problems] == ["broken symbolic link"]
+    again = scan(tmp_path, found.folders)
+    assert [p.reason for p in again.problems] == ["broken symbolic link"]
+
+
+# --- the hybrid: folders listed again only when changed, files stat-ed every time ---------
+
+
+@pytest.fixture
+def settled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A tree whose folders were last changed long enough ago (here 0.1 s) to be trusted."""
+    monkeypatch.setattr(corpus_module, "RACY_NS", 100_000_000)
+    _tree(tmp_path)
+    (tmp_path / "day-02" / "old").mkdir()
+    shutil.copy(SEEDS / "000_a72835dd61d86983.txt", tmp_path / "day-02" / "old" / "x.txt")
+    for path in tmp_path.rglob("*.txt"):  # and files last changed a minute ago
+        info = path.stat()
+        os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns - 60 * 10**9))
+    time.sleep(0.2)
+    return tmp_path
+
+
+def _same_size_edit(path: Path) -> None:
+    data = path.read_bytes()
+    with open(path, "r+b") as handle:  # truncate and write: same size, new bytes
+        handle.truncate(0)
+        handle.write(data.replace("的".encode(), "獭".encode(), 1))
+
+
+def _replace_folder(folder: Path) -> None:
+    """rm -r and a new folder of the same name with the same files and mtime (cp -a)."""
+    info = folder.stat()
+    copy = folder.with_name(folder.name + ".new")
+    shutil.copytree(folder, copy)
+    shutil.rmtree(folder)
+    (copy / "1-002_7f245f662d01c087.txt").unlink()
+    copy.rename(folder)
+    os.utime(folder, ns=(info.st_atime_ns, info.st_mtime_ns))
+
+
+def _make_subfolder(root: Path) -> None:
+    (root / "day-03" / "new").mkdir()
+    shutil.copy(SEEDS / "000_a72835dd61d86983.txt", root / "day-03" / "new" / "n.txt")
+
+
+def _file_becomes_folder(root: Path) -> None:
+    path = root / "day-00" / "0-000_a72835dd61d86983.txt"
+    path.unlink()
+    path.mkdir()
+    shutil.copy(SEEDS / "000_a72835dd61d86983.txt", path / "inside.md")
+
+
+def _retarget_link(root: Path) -> None:
+    os.unlink(root / "day-06" / "link.txt")
+    os.symlink(
+        root / "day-01" / "deeper" / "1-002_7f245f662d01c087.txt", root / "day-06" / "link.txt"
+    )
+
+
+def _folder_to_broken_link(root: Path) -> None:
+    shutil.rmtree(root / "day-04" / "deeper")
+    os.symlink(root / "nowhere", root / "day-04" / "deeper")
+
+
+def _append(path: Path) -> None:
+    with open(path, "ab") as handle:
+        handle.write("\n追加的一段。\n".encode())
+
+
+EDITS = {
+    "add": lambda root: shutil.copy(SEEDS / "000_a72835dd61d86983.txt", root / "day-00" / "n.md"),
+    "delete": lambda root: (root / "day-00" / "0-000_a72835dd61d86983.txt").unlink(),
+    "rename": lambda root: (root / "day-00" / "0-000_a72835dd61d86983.txt").rename(
+        root / "day-00" / "renamed.txt"
+    ),
+    "new subfolder": _make_subfolder,
+    "append": lambda root: _append(root / "day-04" / "deeper" / "4-000_a72835dd61d86983.txt"),
+    "truncate and write": lambda root: _same_size_edit(
+        root / "day-00" / "0-000_a72835dd61d86983.txt"
+    ),
+    "cp over": lambda root: shutil.copyfile(
+        SEEDS / "002_7f245f662d01c087.txt", root / "day-00" / "0-000_a72835dd61d86983.txt"
+    ),
+    "touch": lambda root: (root / "day-02" / "old" / "x.txt").touch(),
+    "folder replaced": lambda root: _replace_folder(root / "day-01" / "deeper"),
+    "file becomes folder": _file_becomes_folder,
+    "link retargeted": _retarget_link,
+    "linked file edited": lambda root: _append(root / "day-00" / "0-000_a72835dd61d86983.txt"),
+    "folder becomes a broken link": _folder_to_broken_link,
+}
+
+
+@pytest.mark.parametrize("edit", list(EDITS))
+def test_a_scan_with_the_last_folders_finds_what_a_full_walk_finds(
+    settled: Path, edit: str
+) -> None:
+    os.symlink(settled / "day-00" / "0-000_a72835dd61d86983.txt", settled / "day-06" / "link.txt")
+    time.sleep(0.2)
+    first = scan(settled)
+    assert first.folders is not None and len(first.folders.folders) == 22  # all trusted
+    assert _found(scan(settled, first.folders)) == _found(first)
+    EDITS[edit](settled)
+    again = scan(settled, first.folders)
+    assert _found(again) == _found(scan(settled)), edit
+    assert _found(again) != _found(first), edit
+    in_place = ("append", "truncate and write", "cp over", "touch", "linked file edited")
+    assert again.listed == 0 if edit in in_place else 0 < again.listed <= 3
+
+
+def test_unchanged_folders_are_not_listed_again(
+    settled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listed: list[object] = []
+    real_scandir = os.scandir
+
+    def spy(path: int) -> object:
+        listed.append(path)
+        return real_scandir(path)
+
+    first = scan(settled)
+    monkeypatch.setattr(os, "scandir", spy)
+    again = scan(settled, first.folders)
+    assert listed == [] and again.listed == 0
+    assert _found(again) == _found(first)
+    _append(settled / "day-02" / "old" / "x.txt")  # an edit in place: still no listing
+    assert scan(settled, first.folders).stats != first.stats and listed == []
+    shutil.copy(SEEDS / "000_a72835dd61d86983.txt", settled / "day-05" / "n.txt")
+    assert len(scan(settled, first.folders).stats) == len(first.stats) + 1
+    assert len(listed) == 1  # only the folder that changed
+
+
+def test_a_folder_changed_too_recently_is_listed_again_next_time(tmp_path: Path) -> None:
+    _tree(tmp_path)  # just made: within RACY_NS of the scan
+    found = scan(tmp_path)
+    assert found.folders is not None and found.folders.folders == {}
+    assert scan(tmp_path, found.folders).listed == found.listed == 21
+
+
+def test_a_file_changed_too_recently_is_racy(tmp_path: Path) -> None:
+    _tree(tmp_path, folders=1)
+    old = tmp_path / "day-00" / "0-000_a72835dd61d86983.txt"
+    info = old.stat()
+    os.utime(old, ns=(info.st_atime_ns, info.st_mtime_ns - 60 * 10**9))
+    assert scan(tmp_path).racy == ["day-00/0-002_7f245f662d01c087.txt"]
+
+
+def test_a_damaged_folder_state_means_walking_everything(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    for data in (b"", b"garbage", FolderState({"": (1, 2, 3, 4, "x", "", "", 0)}).dumps()[:-3]):
+        assert FolderState.loads(data) is None
+    assert FolderState.loads(FolderState({"": (1, 2, 3, 4, 5, "", "", 0)}).dumps()) is None  # type: ignore[dict-item]
 
 
 def test_utf8_with_a_few_bad_bytes_is_not_taken_for_gb18030() -> None:

@@ -205,13 +205,15 @@ def test_killed_build_continues(corpus_slice: Path, tmp_path: Path, when: str) -
     """kill -9 in the middle of a build or refresh: the next run finishes it, correctly."""
     corpus = tmp_path / "corpus"
     shutil.copytree(corpus_slice, corpus)
+    for path in corpus.rglob("*.md"):  # changed a minute ago: not too recent to trust
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns - 60 * 10**9))
     if when == "refresh":
         loaded = load_corpus(corpus)
         Index(loaded.root).refresh(loaded)
         for number, path in enumerate(sorted(corpus.rglob("*.md"))):
             if number % 2:
                 path.write_bytes(path.read_bytes().replace("美国".encode(), "美國".encode()))
-            os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+            os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns - 10 * 10**9))
     script = textwrap.dedent(
         f"""
         import os, signal
@@ -393,7 +395,7 @@ def test_warnings_come_before_the_results(troubled: Path) -> None:
 def test_a_changed_file_is_news_again(troubled: Path) -> None:
     _run(troubled, "list")
     path = troubled / BROKEN_UTF8
-    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns - 10 * 10**9))
     changed = _run(troubled, "list")
     assert _told(changed) == [BROKEN_UTF8]
     assert changed.stderr.endswith(SUMMARY.format(3))
