@@ -1,16 +1,23 @@
-"""Refreshing the index: one process at a time builds; the others wait, and say so."""
+"""Refreshing the index: one process at a time builds; the others wait, and say so; every
+change to the files is seen by the next command."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from conftest import SEEDS
 
+from newscli import corpus as corpus_module
+from newscli.archive import Archive
 from newscli.cache import Cache, index_dir_for
 from newscli.corpus import load_corpus
 from newscli.index import Index
+from newscli.search import Matcher, Query
 
 
 def test_a_refresh_waits_for_the_build_lock_and_says_so_on_a_terminal(
@@ -104,3 +111,140 @@ def test_workers_end_when_newscli_is_killed(corpus_slice: Path, tmp_path: Path) 
     while time.monotonic() < deadline and any(alive(pid) for pid in workers):
         time.sleep(0.1)
     assert not any(alive(pid) for pid in workers)
+
+
+# --- freshness: every change is seen by the next command --------------------------------
+
+SEED = "000_a72835dd61d86983.txt"
+OTHER = "002_7f245f662d01c087.txt"
+MARK = "獭"  # in no seed; 3 bytes in UTF-8, as 的 is
+
+
+def _answers(root: Path, use_index: bool) -> tuple[list[str], list[str], int]:
+    """The ids of the articles holding MARK and of all articles, newest first, and a count."""
+    with Archive(root, use_index=use_index) as archive:
+        marked = [r.article.id for r in archive.search(Query((Matcher(MARK),)))]
+        every = [r.article.id for r in archive.search(Query((Matcher("金正恩|，", regex=True),)))]
+        return marked, every, archive.count()
+
+
+def _seen_by_the_index(root: Path) -> tuple[list[str], list[str], int]:
+    with_index = _answers(root, True)
+    assert with_index == _answers(root, False)
+    return with_index
+
+
+@pytest.fixture
+def settled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Two folders of the seeds, changed long enough ago to be trusted (here 0.1 s for the
+    folders; a minute for the files)."""
+    monkeypatch.setattr(corpus_module, "RACY_NS", 100_000_000)
+    root = tmp_path / "corpus"
+    for folder in ("a", "b/deeper"):
+        (root / folder).mkdir(parents=True)
+        for seed in (SEED, OTHER):
+            target = root / folder / seed
+            shutil.copy(SEEDS / seed, target)
+            info = target.stat()
+            os.utime(target, ns=(info.st_atime_ns, info.st_mtime_ns - 60 * 10**9))
+    time.sleep(0.2)
+    return root
+
+
+def _rewrite_same_size(path: Path) -> None:
+    data = path.read_bytes()
+    with open(path, "r+b") as handle:
+        handle.truncate(0)
+        handle.write(data.replace("的".encode(), MARK.encode(), 1))
+
+
+def _append(path: Path) -> None:
+    with open(path, "ab") as handle:
+        handle.write(f"<p>{MARK}</p>\n".encode())
+
+
+def _replace_folder(folder: Path) -> None:
+    info = folder.stat()
+    copy = folder.with_name("copy")
+    shutil.copytree(folder, copy)
+    shutil.rmtree(folder)
+    (copy / OTHER).unlink()
+    _append(copy / SEED)
+    copy.rename(folder)
+    os.utime(folder, ns=(info.st_atime_ns, info.st_mtime_ns))
+
+
+def _new_subfolder(root: Path) -> None:
+    (root / "a" / "new").mkdir()
+    shutil.copy(SEEDS / SEED, root / "a" / "new" / "n.txt")
+
+
+CHANGES = {
+    "add": lambda root: shutil.copy(SEEDS / SEED, root / "a" / "n.md"),
+    "delete": lambda root: (root / "a" / SEED).unlink(),
+    "rename": lambda root: (root / "a" / SEED).rename(root / "a" / "renamed.txt"),
+    "new subfolder": _new_subfolder,
+    ">> append": lambda root: _append(root / "b" / "deeper" / SEED),
+    "truncate and write the same size": lambda root: _rewrite_same_size(root / "a" / SEED),
+    "cp over": lambda root: shutil.copyfile(SEEDS / OTHER, root / "a" / SEED),
+    "folder replaced": lambda root: _replace_folder(root / "b" / "deeper"),
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_every_change_is_seen_by_the_next_command(settled: Path, change: str) -> None:
+    before = _seen_by_the_index(settled)
+    assert before[0] == [] and before[2] == 4
+    CHANGES[change](settled)
+    after = _seen_by_the_index(settled)
+    assert after != before, change
+
+
+def test_a_touched_file_is_parsed_again(settled: Path) -> None:
+    corpus = load_corpus(settled)
+    index = Index(corpus.root)
+    assert index.refresh(corpus).added == 4
+    (settled / "a" / SEED).touch()
+    corpus = load_corpus(settled)
+    stats = index.refresh(corpus)
+    assert (stats.changed, stats.unchanged) == (1, 3)
+    assert corpus.last_scan is not None and corpus.last_scan.listed == 0  # no folder listed
+    index.close()
+
+
+def test_unchanged_folders_are_not_listed_by_the_next_command(settled: Path) -> None:
+    corpus = load_corpus(settled)
+    index = Index(corpus.root)
+    index.refresh(corpus)
+    assert corpus.last_scan is not None and corpus.last_scan.listed == 4  # the first time
+    again = load_corpus(settled)
+    assert index.refresh(again).unchanged == 4
+    assert again.last_scan is not None and again.last_scan.listed == 0
+    (index.folder / "folders.marshal").write_bytes(b"NCS1damaged")  # then: walk everything
+    damaged = load_corpus(settled)
+    assert index.refresh(damaged).unchanged == 4
+    assert damaged.last_scan is not None and damaged.last_scan.listed == 4
+    index.close()
+
+
+def test_an_edit_in_the_same_tick_as_the_last_scan_is_seen(seeds_copy: Path) -> None:
+    """Racy: a file changed right before a scan may change again within the same timestamp
+    tick, keeping its size and mtime (forced here with utime): it is parsed again."""
+    path = seeds_copy / SEED
+    path.write_bytes(path.read_bytes())  # just written: within RACY_NS of the next scan
+    before = _seen_by_the_index(seeds_copy)
+    assert before[0] == []
+    info = path.stat()
+    _rewrite_same_size(path)
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert path.stat().st_size == info.st_size
+    assert _seen_by_the_index(seeds_copy)[0] != []
+
+
+def test_a_file_old_enough_is_not_parsed_again(settled: Path) -> None:
+    corpus = load_corpus(settled)
+    index = Index(corpus.root)
+    index.refresh(corpus)
+    assert corpus.racy == []
+    assert index.refresh(load_corpus(settled)).unchanged == 4
+    index.close()
