@@ -437,8 +437,12 @@ class Cache:
     def save_folder_state(self, data: bytes) -> None:
         """Replace the folder state (a rename: readers see the old or the new one whole);
         failing to is harmless, so it is not an error."""
+        import threading
+
         path = self.folder / FOLDER_STATE
-        partial = path.with_name(f"{FOLDER_STATE}.{os.getpid()}")
+        # Named so that remove_old_snapshots cleans up after a writer killed right here.
+        unique = f"{os.getpid()}-{threading.get_ident()}"
+        partial = self.folder / f"snapshot-folders-{unique}.partial.marshal"
         try:
             partial.write_bytes(SNAPSHOT_MAGIC + zlib.crc32(data).to_bytes(4, "big") + data)
             os.replace(partial, path)

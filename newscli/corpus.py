@@ -90,8 +90,8 @@ class Scan:
     listed: int = 0  # folders listed (the others were known and unchanged)
 
 
-# A folder, or a file, whose times are this close to (or after) the start of a scan is
-# not trusted as unchanged next time: timestamps have a granularity (a kernel tick, 1-2 s
+# A folder, or a file, whose times are this close to the start of a scan is not trusted
+# as unchanged next time: timestamps have a granularity (a kernel tick, 1-2 s
 # on some file systems), so an edit later in the same tick may leave them as they were.
 RACY_NS = 2_000_000_000
 
@@ -159,7 +159,8 @@ def scan(root: Path, previous: FolderState | None = None) -> Scan:
     if root.is_file():
         _add_file(result, str(root), root.name, os.stat(root))
         return result
-    walker = _Walk(result, previous.folders if previous is not None else {}, started - RACY_NS)
+    known = previous.folders if previous is not None else {}
+    walker = _Walk(result, known, started - RACY_NS, started + RACY_NS)
     walker.drain([(str(root), "")])
     result.folders = FolderState(walker.recorded)
     return result
@@ -178,11 +179,16 @@ _FOLDER = 0o040000
 class _Walk:
     """Lists folders into a Scan; subfolders go onto a stack (no recursion limit)."""
 
-    def __init__(self, result: Scan, known: dict[str, FolderRecord], racy_after: int) -> None:
+    def __init__(
+        self, result: Scan, known: dict[str, FolderRecord], racy_from: int, racy_until: int
+    ) -> None:
         self.result = result
         self.known = known
         self.recorded: dict[str, FolderRecord] = {}
-        self.racy_after = racy_after  # times from here on are too recent to vouch for
+        # Times in [racy_from, racy_until) are too close to now to vouch for anything (one
+        # far in the future is not: an edit would set it to now).
+        self.racy_from = racy_from
+        self.racy_until = racy_until
         self.seen: set[tuple[int, int]] = set()  # (device, inode) of folders walked
 
     def drain(self, folders: list[tuple[str, str]]) -> None:
@@ -217,7 +223,8 @@ class _Walk:
             except OSError as error:
                 result.problems.append(Problem(folder, _os_reason(error), "unreadable"))
                 return
-            if max(identity[2], identity[3]) < self.racy_after:
+            racy_from, racy_until = self.racy_from, self.racy_until
+            if not (racy_from <= identity[2] < racy_until or racy_from <= identity[3] < racy_until):
                 self.recorded[rel_prefix] = record
             self._stat_listed(handle, folder, rel_prefix, record, into)
         finally:
@@ -264,19 +271,29 @@ class _Walk:
     ) -> bool:
         """The files of a folder listed before: False (and nothing found) if one of them is
         not what the listing said any more: the folder is then listed again."""
+        result = self.result
+        stats = result.stats
+        racy_from, racy_until = self.racy_from, self.racy_until
         stat = os.stat
-        found: list[tuple[str, int, int]] = []
         ignored = record[7]
-        for name in _names(record[4]):  # the hot loop of every command: kept lean
+        names = _names(record[4])
+        for name in names:  # the hot loop of every command: kept lean on purpose
             try:
                 info = stat(name, dir_fd=handle)
-            except OSError:
-                return False  # gone, or unreadable: whatever it is, a listing will say
+            except OSError:  # gone, or unreadable: whatever it is, a listing will say
+                done = {rel_prefix + other for other in names[: names.index(name)]}
+                for rel in done:
+                    del stats[rel]
+                result.racy = [rel for rel in result.racy if rel not in done]
+                return False
             if info.st_mode & _FILE_TYPE == _REGULAR:
-                found.append((name, info.st_size, info.st_mtime_ns))
+                mtime_ns = info.st_mtime_ns
+                stats[rel_prefix + name] = (info.st_size, mtime_ns)
+                if racy_from <= mtime_ns < racy_until:
+                    result.racy.append(rel_prefix + name)
             else:
                 ignored += 1
-        self._store(found, rel_prefix, ignored)
+        result.ignored += ignored
         self._follow(handle, folder, rel_prefix, _names(record[6]), into)
         into.extend(
             (os.path.join(folder, name), rel_prefix + name + "/") for name in _names(record[5])
@@ -317,11 +334,11 @@ class _Walk:
     def _store(self, found: list[tuple[str, int, int]], rel_prefix: str, ignored: int) -> None:
         result = self.result
         stats = result.stats
-        racy_after = self.racy_after
+        racy_from, racy_until = self.racy_from, self.racy_until
         for name, size, mtime_ns in found:
             rel = rel_prefix + name
             stats[rel] = (size, mtime_ns)
-            if mtime_ns >= racy_after:
+            if racy_from <= mtime_ns < racy_until:
                 result.racy.append(rel)
         result.ignored += ignored
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -109,7 +110,7 @@ def _append(path: Path) -> None:
         handle.write("\n追加的一段。\n".encode())
 
 
-EDITS = {
+EDITS: dict[str, Callable[[Path], object]] = {
     "add": lambda root: shutil.copy(SEEDS / "000_a72835dd61d86983.txt", root / "day-00" / "n.md"),
     "delete": lambda root: (root / "day-00" / "0-000_a72835dd61d86983.txt").unlink(),
     "rename": lambda root: (root / "day-00" / "0-000_a72835dd61d86983.txt").rename(
@@ -184,6 +185,9 @@ def test_a_file_changed_too_recently_is_racy(tmp_path: Path) -> None:
     info = old.stat()
     os.utime(old, ns=(info.st_atime_ns, info.st_mtime_ns - 60 * 10**9))
     assert scan(tmp_path).racy == ["day-00/0-002_7f245f662d01c087.txt"]
+    # Far in the future is not racy (an edit would set it to now): not parsed every time.
+    os.utime(old, ns=(info.st_atime_ns, info.st_mtime_ns + 3600 * 10**9))
+    assert scan(tmp_path).racy == ["day-00/0-002_7f245f662d01c087.txt"]
 
 
 def test_a_damaged_folder_state_means_walking_everything(tmp_path: Path) -> None:
@@ -203,3 +207,15 @@ def test_symlink_loop_is_walked_once(tmp_path: Path) -> None:
     shutil.copytree(SEEDS, tmp_path / "c")
     os.symlink(tmp_path / "c", tmp_path / "c" / "again")
     assert len(scan(tmp_path / "c").stats) == 2
+
+
+def test_a_known_file_gone_from_an_unchanged_folder_means_listing_it_again(
+    settled: Path,
+) -> None:
+    first = scan(settled)
+    assert first.folders is not None
+    folders = dict(first.folders.folders)
+    record = folders["day-00/"]  # a state that claims one more file than the folder holds
+    folders["day-00/"] = (*record[:4], record[4] + "\0ghost.txt", *record[5:])
+    again = scan(settled, FolderState(folders))
+    assert _found(again) == _found(first) and again.listed == 1

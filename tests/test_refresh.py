@@ -7,6 +7,7 @@ import os
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -179,7 +180,7 @@ def _new_subfolder(root: Path) -> None:
     shutil.copy(SEEDS / SEED, root / "a" / "new" / "n.txt")
 
 
-CHANGES = {
+CHANGES: dict[str, Callable[[Path], object]] = {
     "add": lambda root: shutil.copy(SEEDS / SEED, root / "a" / "n.md"),
     "delete": lambda root: (root / "a" / SEED).unlink(),
     "rename": lambda root: (root / "a" / SEED).rename(root / "a" / "renamed.txt"),
