@@ -86,6 +86,9 @@ class Scan:
     # Files changed so recently (see RACY_NS) that an edit in the same timestamp tick
     # would not show in (size, mtime_ns): the index must not vouch for what it read.
     racy: list[str] = field(default_factory=list)
+    # Files whose inode changed though their folder's last listing had them (a rename over
+    # them): parsed again even if their (size, mtime_ns) is what the index holds.
+    replaced: list[str] = field(default_factory=list)
     folders: FolderState | None = None  # what the next scan may reuse (None: a file root)
     listed: int = 0  # folders listed (the others were known and unchanged)
 
@@ -99,13 +102,16 @@ RACY_NS = 2_000_000_000
 # then its entries sorted by what they are. A folder gets a new mtime and ctime whenever an
 # entry is added, removed or renamed (ctime cannot be set back, unlike mtime), so while
 # these four match, the listing holds.
-FolderRecord = tuple[int, int, int, int, str, str, str, int]
+FolderRecord = tuple[int, int, int, int, str, str, str, int, list[int]]
 #   files: names with an article suffix that are not links (stat-ed on every scan: an edit
 #   in place changes the file, not its folder); folders: real subfolders; links: symbolic
-#   links (followed on every scan: their target may change); the count of ignored names.
+#   links (followed on every scan: their target may change); the count of ignored names;
+#   the inode of each file (0 if none): a file replaced by a rename keeping its size and
+#   mtime (cp -p elsewhere, then mv) is known by its new inode. A folder changed too
+#   recently to be trusted is recorded with mtime -1: listed again, but its inodes kept.
 #   Names are joined by NUL (which no file name holds): one string per folder loads ~7x
 #   faster than one per name (0.2 s for 200k names).
-_FOLDER_STATE_VERSION = 1
+_FOLDER_STATE_VERSION = 2
 
 
 @dataclass
@@ -137,10 +143,11 @@ class FolderState:
             if not (
                 type(rel) is str
                 and type(record) is tuple
-                and len(record) == 8
+                and len(record) == 9
                 and all(type(item) is int for item in record[:4])
                 and all(type(names) is str for names in record[4:7])
                 and type(record[7]) is int
+                and type(record[8]) is list
             ):
                 return None
         return cls(folders)
@@ -219,14 +226,15 @@ class _Walk:
                 self.recorded[rel_prefix] = record
                 return
             try:
-                record = self._list(handle, identity)
+                listed = self._list(handle, identity)
             except OSError as error:
                 result.problems.append(Problem(folder, _os_reason(error), "unreadable"))
                 return
+            inodes = self._stat_listed(handle, folder, rel_prefix, listed, record, into)
             racy_from, racy_until = self.racy_from, self.racy_until
-            if not (racy_from <= identity[2] < racy_until or racy_from <= identity[3] < racy_until):
-                self.recorded[rel_prefix] = record
-            self._stat_listed(handle, folder, rel_prefix, record, into)
+            if racy_from <= identity[2] < racy_until or racy_from <= identity[3] < racy_until:
+                listed = (identity[0], identity[1], -1, -1, *listed[4:8], [])
+            self.recorded[rel_prefix] = (*listed[:8], inodes)
         finally:
             os.close(handle)
 
@@ -259,7 +267,8 @@ class _Walk:
                     ignored += 1
                 else:
                     files.append(name)
-        return (*identity, "\0".join(files), "\0".join(folders), "\0".join(links), ignored)
+        joined = ("\0".join(files), "\0".join(folders), "\0".join(links))
+        return (*identity, *joined, ignored, [])
 
     def _stat_known(
         self,
@@ -306,19 +315,27 @@ class _Walk:
         folder: str,
         rel_prefix: str,
         record: FolderRecord,
+        before: FolderRecord | None,
         into: list[tuple[str, str]],
-    ) -> None:
-        """The files of a folder just listed: whatever fails is a problem."""
+    ) -> list[int]:
+        """The files of a folder just listed (whatever fails is a problem); their inodes,
+        compared with those of its listing `before`."""
         result = self.result
         found: list[tuple[str, int, int]] = []
         ignored = record[7]
+        inodes: list[int] = []
+        known = dict(zip(_names(before[4]), before[8], strict=False)) if before else {}
         for name in _names(record[4]):
             try:
                 info = os.stat(name, dir_fd=handle)
             except OSError as error:
+                inodes.append(0)
                 path = os.path.join(folder, name)
                 result.problems.append(Problem(path, _os_reason(error), "unreadable"))
                 continue
+            inodes.append(info.st_ino)
+            if known.get(name, info.st_ino) != info.st_ino:
+                result.replaced.append(rel_prefix + name)
             if info.st_mode & _FILE_TYPE == _REGULAR:
                 found.append((name, info.st_size, info.st_mtime_ns))
             elif info.st_mode & _FILE_TYPE == _FOLDER:  # a folder the listing could not tell
@@ -330,6 +347,7 @@ class _Walk:
         into.extend(
             (os.path.join(folder, name), rel_prefix + name + "/") for name in _names(record[5])
         )
+        return inodes
 
     def _store(self, found: list[tuple[str, int, int]], rel_prefix: str, ignored: int) -> None:
         result = self.result
@@ -542,6 +560,12 @@ class Corpus:
     def ignored(self) -> int:
         self._scan_if_needed()
         return self._ignored
+
+    @property
+    def replaced(self) -> list[str]:
+        """Files replaced (a new inode) since the last scan, whatever their size and mtime."""
+        self._scan_if_needed()
+        return self.last_scan.replaced if self.last_scan is not None else []
 
     @property
     def racy(self) -> list[str]:

@@ -147,23 +147,28 @@ def refresh(
     away, with `wipe_first`). One process at a time builds: the others wait for it (told
     so on a terminal), then find its work committed, so no reader ever sees a half-built
     index, and no two processes parse the same files."""
-    if not corpus.scanned:
-        scan_corpus(cache, corpus)
+    seen = scan_corpus(cache, corpus) if not corpus.scanned else None
     with cache.build_lock(_say_waiting if progress is not None else None):
         if wipe_first:
             cache.wipe()
-        return Refresh(cache, corpus, progress, workers).run()
+        stats = Refresh(cache, corpus, progress, workers).run()
+    if seen is not None:
+        # Only now: the index holds what this scan found replaced (a new inode is news
+        # once, relative to the saved state), so a killed refresh cannot lose it.
+        cache.save_folder_state(seen.dumps())
+    return stats
 
 
-def scan_corpus(cache: Cache, corpus: Corpus) -> None:
+def scan_corpus(cache: Cache, corpus: Corpus) -> FolderState | None:
     """Scan the corpus's folder with what the previous scan saw of its folders (unchanged
-    ones are not listed again), and keep what this one saw for the next."""
+    ones are not listed again); what this one saw, if the next scan should have it."""
     previous = FolderState.loads(cache.folder_state())
     found = corpus.scan_with(previous)
     if found.folders is not None and (
         previous is None or found.listed or len(found.folders.folders) != len(previous.folders)
     ):
-        cache.save_folder_state(found.folders.dumps())
+        return found.folders
+    return None
 
 
 def _say_waiting() -> None:
@@ -218,6 +223,7 @@ class Refresh:
         # so that the next refresh parses it again, until its mtime is old enough (git's
         # "racy clean" entries are handled the same way).
         racy = self.racy = set(self.corpus.racy)
+        again = racy | set(self.corpus.replaced)  # parsed whatever their signature
         recorded = current
         if racy:
             recorded = dict(current)
@@ -230,7 +236,7 @@ class Refresh:
         digest = hashlib.blake2b(dumped, digest_size=16).hexdigest()
         if (
             not stats.rebuilt
-            and not racy
+            and not again
             and digest == cache.meta("files_digest")
             and cache.snapshots_fresh
         ):
@@ -239,13 +245,13 @@ class Refresh:
             return stats
         known = cache.files()
         todo: list[str] = []  # rels: SourceFiles are made a batch at a time (memory)
-        if known == current and not racy:
+        if known == current and not again:
             stats.unchanged = len(current)
         else:
             for rel, signature in current.items():
                 old = known.get(rel)
                 # marshal keeps tuples, so this compares like with like
-                if old == signature and (not racy or rel not in racy):
+                if old == signature and (not again or rel not in again):
                     stats.unchanged += 1
                     continue
                 if old is None:

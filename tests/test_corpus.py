@@ -175,7 +175,8 @@ def test_unchanged_folders_are_not_listed_again(
 def test_a_folder_changed_too_recently_is_listed_again_next_time(tmp_path: Path) -> None:
     _tree(tmp_path)  # just made: within RACY_NS of the scan
     found = scan(tmp_path)
-    assert found.folders is not None and found.folders.folders == {}
+    assert found.folders is not None and len(found.folders.folders) == 21
+    assert {record[2] for record in found.folders.folders.values()} == {-1}  # untrusted
     assert scan(tmp_path, found.folders).listed == found.listed == 21
 
 
@@ -219,3 +220,23 @@ def test_a_known_file_gone_from_an_unchanged_folder_means_listing_it_again(
     folders["day-00/"] = (*record[:4], record[4] + "\0ghost.txt", *record[5:])
     again = scan(settled, FolderState(folders))
     assert _found(again) == _found(first) and again.listed == 1
+
+
+def _replace_keeping_size_and_mtime(path: Path) -> None:
+    """cp -p, an edit of the same size, touch -r, mv: only the inode tells."""
+    info = path.stat()
+    copy = path.with_name("copy.tmp")
+    data = path.read_bytes()
+    copy.write_bytes(data.replace("的".encode(), "獭".encode(), 1))
+    os.utime(copy, ns=(info.st_atime_ns, info.st_mtime_ns))
+    os.replace(copy, path)
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (info.st_size, info.st_mtime_ns)
+
+
+def test_a_file_replaced_by_a_rename_is_known_by_its_inode(settled: Path) -> None:
+    first = scan(settled)
+    assert first.replaced == []
+    _replace_keeping_size_and_mtime(settled / "day-02" / "old" / "x.txt")
+    again = scan(settled, first.folders)
+    assert again.stats == first.stats and again.replaced == ["day-02/old/x.txt"]
+    assert again.folders is not None and scan(settled, again.folders).replaced == []

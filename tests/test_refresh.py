@@ -18,6 +18,7 @@ from newscli.archive import Archive
 from newscli.cache import Cache, index_dir_for
 from newscli.corpus import load_corpus
 from newscli.index import Index
+from newscli.refresh import Refresh
 from newscli.search import Matcher, Query
 
 
@@ -175,6 +176,17 @@ def _replace_folder(folder: Path) -> None:
     os.utime(folder, ns=(info.st_atime_ns, info.st_mtime_ns))
 
 
+def _replace_by_rename(path: Path) -> None:
+    """cp -p, an edit of the same size, touch -r, mv: only the inode tells."""
+    info = path.stat()
+    copy = path.with_name("copy.tmp")
+    shutil.copy2(path, copy)
+    _rewrite_same_size(copy)
+    os.utime(copy, ns=(info.st_atime_ns, info.st_mtime_ns))
+    os.replace(copy, path)
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (info.st_size, info.st_mtime_ns)
+
+
 def _new_subfolder(root: Path) -> None:
     (root / "a" / "new").mkdir()
     shutil.copy(SEEDS / SEED, root / "a" / "new" / "n.txt")
@@ -189,6 +201,7 @@ CHANGES: dict[str, Callable[[Path], object]] = {
     "truncate and write the same size": lambda root: _rewrite_same_size(root / "a" / SEED),
     "cp over": lambda root: shutil.copyfile(SEEDS / OTHER, root / "a" / SEED),
     "folder replaced": lambda root: _replace_folder(root / "b" / "deeper"),
+    "replaced by a rename, same size and mtime": lambda root: _replace_by_rename(root / "a" / SEED),
 }
 
 
@@ -249,3 +262,24 @@ def test_a_file_old_enough_is_not_parsed_again(settled: Path) -> None:
     assert corpus.racy == []
     assert index.refresh(load_corpus(settled)).unchanged == 4
     index.close()
+
+
+def test_a_replacement_seen_by_a_refresh_that_failed_is_seen_by_the_next(
+    settled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The folder state is saved only after the refresh: else the new inode would be
+    what the state knows while the index still holds the old text."""
+    assert _seen_by_the_index(settled)[0] == []
+    _replace_by_rename(settled / "a" / SEED)
+
+    def fail(self: Refresh) -> None:
+        raise OSError("disk full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Refresh, "run", fail)
+        corpus = load_corpus(settled)
+        index = Index(corpus.root)
+        with pytest.raises(OSError):
+            index.refresh(corpus)
+        index.close()
+    assert _seen_by_the_index(settled)[0] != []
