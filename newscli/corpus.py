@@ -109,8 +109,8 @@ FolderRecord = tuple[int, int, int, int, str, str, str, int, list[int]]
 #   the inode of each file (0 if none): a file replaced by a rename keeping its size and
 #   mtime (cp -p elsewhere, then mv) is known by its new inode. A folder changed too
 #   recently to be trusted is recorded with mtime -1: listed again, but its inodes kept.
-#   Names are joined by NUL (which no file name holds): one string per folder loads ~7x
-#   faster than one per name (0.2 s for 200k names).
+#   Names are joined by NUL (which no file name holds): one string per folder loads in
+#   half the time of one string per name (0.1 s instead of 0.2 s for 205k names).
 _FOLDER_STATE_VERSION = 2
 
 
