@@ -26,6 +26,7 @@ from newscli.cache import (
     IndexUnavailable,
     index_dir_for,
     is_damage,
+    path_key,
     path_of,
     summary_crc,
 )
@@ -247,6 +248,50 @@ class Index:
             SourceFile(os.path.join(root, rel), rel, size, mtime)
             for rel, (size, mtime) in self.cache.files().items()
         ]
+
+    @_recovering
+    def ids_beginning(self, prefix: str) -> list[tuple[str, SourceFile]]:
+        """(id, file) of the articles whose id begins with `prefix`, by the id's own index:
+        finding ARTICLE by id costs one look-up, not a hash of every path."""
+        if not prefix or prefix.strip("0123456789abcdef"):
+            return []  # ids are lowercase hex: nothing else begins one
+        root = str(self.root)
+        rows = self.db.execute(
+            "SELECT articles.id, articles.rel, files.size, files.mtime_ns FROM articles"
+            " JOIN files ON files.rel = articles.rel WHERE articles.id >= ? AND articles.id < ?",
+            (prefix, prefix + "g"),
+        )
+        found: list[tuple[str, SourceFile]] = []
+        for article_id, key, size, mtime_ns in rows:
+            rel = path_of(key)
+            found.append((article_id, SourceFile(os.path.join(root, rel), rel, size, mtime_ns)))
+        return found
+
+    @_recovering
+    def article_ids(self) -> dict[str, str]:
+        """rel → id of every article (many names to find: one read instead of a hash each)."""
+        return {
+            path_of(rel): article_id
+            for rel, article_id in self.db.execute("SELECT rel, id FROM articles")
+        }
+
+    @_recovering
+    def files_named_like(self, text: str) -> list[tuple[SourceFile, bool]]:
+        """(file, whether it is an article) of the files whose path holds `text`, and of every
+        file that is not an article: all that a name which is not an article's id can mean.
+        One scan of the table in SQLite, no path hashed."""
+        root = str(self.root)
+        rows = self.db.execute(
+            "SELECT rel, size, mtime_ns, status FROM files"
+            " WHERE status != 'article' OR instr(rel, ?) > 0",
+            (path_key(text),),
+        )
+        found: list[tuple[SourceFile, bool]] = []
+        for key, size, mtime_ns, status in rows:
+            rel = path_of(key)
+            source = SourceFile(os.path.join(root, rel), rel, size, mtime_ns)
+            found.append((source, status == "article"))
+        return found
 
     @_recovering
     def facts(self) -> list[FileFacts]:

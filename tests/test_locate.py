@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import SEEDS
 
+import newscli.corpus as corpus_module
 from newscli.archive import Archive
-from newscli.corpus import load_corpus
-from newscli.locate import ArticleNotFound, Names, find_source, locate, locate_many
+from newscli.corpus import SourceFile, article_id, load_corpus
+from newscli.index import Index
+from newscli.locate import (
+    ArticleNotFound,
+    IndexedNames,
+    Names,
+    find_source,
+    locate,
+    locate_many,
+)
 
 
 @pytest.mark.parametrize("scans", [1, 10**9])  # tables from the start, or plain scans only
@@ -53,3 +63,50 @@ def test_a_file_the_index_has_not_seen_is_found_by_a_scan(seeds_copy: Path) -> N
     found = locate_many(seeds_copy, ["late-arrival", known])
     assert [source.stem for source in found] == ["late-arrival", known]
     assert locate(seeds_copy, "late-arr", use_index=False).path == str(late)
+
+
+def _answer(find: Callable[[str], SourceFile], name: str) -> tuple[str, ...]:
+    """What a look-up answers: the file found, or the error and its candidates."""
+    try:
+        found = find(name)
+    except ArticleNotFound as error:
+        return (str(error), *sorted(source.rel for source in error.candidates))
+    return (found.rel, str(found.size), str(found.mtime_ns))
+
+
+def test_ids_are_looked_up_in_the_index_without_hashing_paths(
+    corpus_slice: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Archive(corpus_slice) as archive:
+        archive.open()  # the index now knows every file of the slice
+    index = Index(corpus_slice)
+    files = index.known_files()
+    plain = Names(corpus_slice, files)  # hashes every path: the answers to match
+    names = [plain.ids[0], *plain.ids[:12:3]]
+    names += [article_id[:length] for article_id in plain.ids[:5] for length in (1, 4, 10)]
+    names += [files[0].stem, files[1].rel, files[2].stem[:6], "2020", "2020-", "zzzz", "0000"]
+    expected = {name: _answer(plain.find, name) for name in names}
+    assert any("ambiguous" in answer[0] for answer in expected.values())
+    hashed: list[str] = []
+
+    def counting(rel: str) -> str:
+        hashed.append(rel)
+        return article_id(rel)
+
+    monkeypatch.setattr(corpus_module, "article_id", counting)
+    monkeypatch.setattr(Names, "SCANS", 10**9)  # no tables: one look-up at a time
+    indexed = IndexedNames(corpus_slice, index)
+    for name in names:
+        assert _answer(indexed.find, name) == expected[name], name
+    (not_articles,) = index.db.execute("SELECT count(*) FROM files WHERE status != 'article'")
+    assert len(hashed) <= not_articles[0] * len(names)  # only files that are not articles
+    full_id = plain.ids[7]
+    hashed.clear()
+    assert locate(corpus_slice, full_id).rel == files[7].rel
+    assert hashed == []
+    monkeypatch.setattr(Names, "SCANS", 2)  # many names: tables, with the ids from the index
+    tables = IndexedNames(corpus_slice, index)
+    for name in names:
+        assert _answer(tables.find, name) == expected[name], name
+    assert len(hashed) <= not_articles[0]
+    index.close()
