@@ -234,11 +234,13 @@ class Archive:
             self._everything = newest_first(loaded.articles)
         return self._everything
 
-    def _summaries(self, limit: int | None = None) -> list[Summary]:
+    def _summaries(self, limit: int | None = None) -> Iterator[Summary]:
+        """Every summary (the first `limit`), newest first, one at a time: read from the
+        index as they are given, so a listing's memory stays flat."""
         index = self.index
         if index is None:
-            return [Summary.of(article) for article in self._all_articles()[:limit]]
-        return [as_summary(item) for item in index.summaries(limit)]
+            return (Summary.of(article) for article in self._all_articles()[:limit])
+        return index.iter_summaries(limit)
 
     def _summaries_of(self, ids: list[str]) -> list[Summary]:
         """Summaries of these ids, newest first (the index is in use)."""
@@ -256,9 +258,9 @@ class Archive:
     ) -> Iterator[Summary]:
         """Articles without their bodies, newest first (or in `sort`'s order)."""
         sort = ListSort(sort)
-        if sort is ListSort.PUBLISHED and not reverse:
+        if sort is ListSort.PUBLISHED and not reverse:  # streamed: --limit ends the read
             if not filters.active:
-                return iter(self._summaries(limit))
+                return self._summaries(limit)
             return islice(filters.select(self._summaries()), limit)
         return iter(ordered(filters.select(self._summaries()), sort, reverse)[:limit])
 

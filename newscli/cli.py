@@ -546,12 +546,12 @@ def list_command(
     filters = _filters(since, until, outlet, script, tag, zone)
     with _archive(corpus, no_index, filters, quiet) as archive:
         filters = _unique(archive, filters, unique, quiet)
-        articles = list(archive.list(filters, sort, reverse, limit))
-        if not articles and not archive.problems and not filters.active:
+        rows = archive.list(filters, sort, reverse, limit)  # printed as they are read
+        shown = _print_rows((in_zone(a, zone) for a in rows), chosen, row_format, not no_headers)
+        if not shown and not archive.problems and not filters.active:
             _err(f"no articles in {archive.root}")
-        elif not articles and filters.active:
+        elif not shown and filters.active:
             _err("no article matches the filters")
-    _print_rows((in_zone(a, zone) for a in articles), chosen, row_format, headers=not no_headers)
 
 
 # Between articles when show writes several to a pipe.
@@ -575,14 +575,14 @@ def _print_rows(
     articles: Iterable[Listable],
     columns: tuple[str, ...],
     row_format: RowFormat | None,
-    *,
     headers: bool = True,
-) -> None:
+) -> int:
+    """Print the rows as they come; how many were printed."""
     from newscli.printer import write_list
 
     form = row_format.value if row_format else ("table" if _stdout_is_terminal() else "tsv")
     console = _console() if form == "table" else None
-    write_list(sys.stdout, articles, columns, form, headers=headers, console=console)
+    return write_list(sys.stdout, articles, columns, form, headers=headers, console=console)
 
 
 @app.command()

@@ -15,6 +15,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO, Concatenate, NamedTuple, ParamSpec, TypeVar
 
@@ -311,22 +312,37 @@ class Index:
         ]
 
     def iter_summaries(self, limit: int | None = None) -> Iterator[Summary]:
-        """Articles without their bodies, newest first, as the table serves them (each one
-        checked before the first is given: damage is found before anything is printed)."""
-        yield from self._all_summaries(limit)
+        """Articles without their bodies, newest first, one at a time as SQLite reads them
+        (one statement: one consistent state of the index), so memory stays flat and the
+        first comes at once. Each row is checked before it is given; damage met part-way
+        rebuilds the index, as every read does, and the rows go on from where they were."""
+        given = 0
+        try:
+            for summary in self._summary_rows(limit):
+                yield summary
+                given += 1
+        except Exception as error:
+            if not is_damage(error) or self.corpus is None:
+                raise
+            self.recover(error)
+            yield from islice(self._summary_rows(limit), given, None)
+
+    def _summary_rows(self, limit: int | None) -> Iterator[Summary]:
+        limit_sql = f" LIMIT {int(limit)}" if limit is not None else ""
+        query = f"SELECT {_SUMMARY_COLUMNS} FROM articles ORDER BY {NEWEST_FIRST_SQL}{limit_sql}"
+        for row in self.db.execute(query):
+            yield _summary(row)
 
     @_recovering
     def _all_summaries(self, limit: int | None) -> list[Summary]:
-        limit_sql = f" LIMIT {int(limit)}" if limit is not None else ""
-        query = f"SELECT {_SUMMARY_COLUMNS} FROM articles ORDER BY {NEWEST_FIRST_SQL}{limit_sql}"
-        return [_summary(row) for row in self.db.execute(query)]
+        return list(self._summary_rows(limit))
 
     @_recovering
     def summaries(self, limit: int | None = None, ids: list[str] | None = None) -> list[Summary]:
         """Articles without their bodies (for list, stats, -l, -c), newest first: all of
         them, the first `limit`, or those of `ids`."""
         if ids is None:
-            return list(self.iter_summaries(limit))
+            return self._all_summaries(limit)
         found: list[Summary] = []
         for start in range(0, len(ids), 500):
             part = ids[start : start + 500]

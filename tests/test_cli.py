@@ -744,3 +744,36 @@ def test_an_ascii_stdout_is_one_line(args: list[str]) -> None:
     env = {**os.environ, "PYTHONIOENCODING": "ascii"}
     done = _python("-m", "newscli", *args, env=env, timeout=60)
     assert "PYTHONIOENCODING=utf-8" in _one_line_failure(done)
+
+
+def test_list_prints_each_row_as_it_is_read(
+    corpus_slice: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newscli.index as index_module
+
+    assert run("index", "--corpus", str(corpus_slice)).exit_code == 0
+    printed_before: list[int] = []  # rows on stdout when each row was read from the index
+    read_row = index_module._summary
+
+    def spying(row: tuple[object, ...]):  # type: ignore[no-untyped-def]
+        sys.stdout.flush()
+        printed_before.append(sys.stdout.buffer.getvalue().count(b"\n"))  # type: ignore[attr-defined]
+        return read_row(row)
+
+    monkeypatch.setattr(index_module, "_summary", spying)
+    for form in ("ids", "tsv", "jsonl", "json"):
+        printed_before.clear()
+        result = run("list", "--corpus", str(corpus_slice), "-f", form, "--no-headers")
+        assert result.exit_code == 0
+        rows = len(printed_before)
+        assert rows > 10
+        assert printed_before[-1] == rows - 1, form  # every other row was out already
+    printed_before.clear()
+    result = run("list", "--corpus", str(corpus_slice), "-f", "ids", "--limit", "3")
+    assert len(result.stdout.splitlines()) == 3
+    assert len(printed_before) == 3  # --limit ends the read: no other row decoded
+    printed_before.clear()
+    outlet = ["--outlet", "德国之声"]
+    result = run("list", "--corpus", str(corpus_slice), "-f", "ids", "--limit", "1", *outlet)
+    assert len(result.stdout.splitlines()) == 1
+    assert len(printed_before) < rows  # filtered: read until the first match only
