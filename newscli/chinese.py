@@ -33,48 +33,145 @@ CASE_FOLD = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
 CASE_FOLD.update({code: code + 32 for code in range(ord("Ａ"), ord("Ｚ") + 1)})
 
 
-class _T2S:
-    def __init__(self) -> None:
-        from opencc import OpenCC
+# What the cached t2s tables hold (bump when _t2s_parts changes what it builds).
+_T2S_FORMAT = 1
+# The files OpenCC's t2s is made of, inside the opencc package: the cache is keyed on them.
+_T2S_SOURCES = (
+    "opencc.py",
+    "config/t2s.json",
+    "dictionary/TSPhrases.txt",
+    "dictionary/TSCharacters.txt",
+)
 
-        self._cc: Any = OpenCC("t2s")
-        self._cc._init_dict()
-        self.table: list[int] = []
-        self.phrase_re: re.Pattern[str] | None = None
-        self.exact = False
+
+def _t2s_parts() -> dict[str, Any] | None:
+    """What the fast t2s is made of, built from OpenCC's own dictionaries (~30 ms): plain
+    values (marshal-able), or None for an unexpected library layout."""
+    from opencc import OpenCC
+
+    library: Any = OpenCC("t2s")
+    try:
+        ((_, _, phrases), (char_max, _, characters)) = library._dict_chain_data[0]
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return None
+    if char_max != 1:
+        return None
+    # Every phrase key holds a character that t2s converts (a Traditional one) except a
+    # few; one such "trigger" per key, rare in most text, finds the few chunks that can
+    # hold a phrase by a character-class scan, ~10x faster than the alternation.
+    keys = sorted(phrases, key=len, reverse=True)
+    triggers = {
+        next((char for char in reversed(key) if char in characters), key[-1]) for key in keys
+    }
+    separators = re.compile(library.split_chars_re.pattern)
+    return {
+        "format": _T2S_FORMAT,
+        "characters": {ord(key): ord(value.split(" ")[0]) for key, value in characters.items()},
+        "phrases": keys,
+        "triggers": "".join(sorted(triggers)),
+        "separators": separators.pattern,
+        "separator_chars": "".join(c for c in map(chr, range(0x3100)) if separators.fullmatch(c)),
+    }
+
+
+def _t2s_cache_file() -> Path | None:
+    """Where the built tables are kept: in newscli's cache folder, named by the version and
+    the files of the installed opencc (another opencc: another file, never a stale one)."""
+    import hashlib
+    import importlib.util
+    import os
+
+    from newscli.cache import cache_root
+
+    spec = importlib.util.find_spec("opencc")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    package = Path(next(iter(spec.submodule_search_locations)))
+    key = [str(_T2S_FORMAT), str(package)]
+    try:
+        key += sorted(
+            name
+            for name in os.listdir(package.parent)
+            if name.lower().startswith("opencc_python_reimplemented-")
+        )  # its dist-info folder names the version
+        for name in _T2S_SOURCES:
+            info = (package / name).stat()
+            key.append(f"{name}:{info.st_size}:{info.st_mtime_ns}")
+    except OSError:
+        return None
+    digest = hashlib.blake2b("\n".join(key).encode("utf-8", "surrogateescape"), digest_size=8)
+    return cache_root() / f"t2s-{digest.hexdigest()}.marshal"
+
+
+def _load_t2s_parts() -> dict[str, Any] | None:
+    """The built tables from the cache, or built now (and kept for the next process)."""
+    import marshal
+    import os
+
+    cached = _t2s_cache_file()
+    if cached is not None:
         try:
-            ((_, _, phrases), (char_max, _, characters)) = self._cc._dict_chain_data[0]
-        except (AttributeError, IndexError, TypeError, ValueError):
+            loaded: object = marshal.loads(cached.read_bytes())
+            if isinstance(loaded, dict) and loaded.get("format") == _T2S_FORMAT:
+                return loaded
+        except (OSError, ValueError, EOFError, TypeError):
+            pass  # missing or damaged: built again below
+    parts = _t2s_parts()
+    if cached is not None and parts is not None:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
+            partial.write_bytes(marshal.dumps(parts))
+            os.replace(partial, cached)
+            for old in cached.parent.glob("t2s-*.marshal"):
+                if old != cached:
+                    old.unlink(missing_ok=True)
+        except OSError:
+            pass  # a read-only cache: build it each time
+    return parts
+
+
+class _T2S:
+    def __init__(self, parts: dict[str, Any] | None) -> None:
+        self._cc: Any = None  # the library itself: loaded only for a chunk holding a phrase
+        self.table: list[int] = []
+        self.exact = False
+        if parts is None:
             return  # an unexpected library layout: fall back to the library for everything
-        if char_max != 1:
-            return
+        mapping: dict[int, int] = parts["characters"]
         # A list indexed by code point, identity where t2s keeps the character: list
         # indexing with no misses runs ~3x faster in str.translate than a sparse dict.
-        mapping = {ord(key): ord(value.split(" ")[0]) for key, value in characters.items()}
         self.table = list(range(max(mapping) + 1))
         for code, target in mapping.items():
             self.table[code] = target
-        keys = sorted(phrases, key=len, reverse=True)
-        self.longest = len(keys[0])
-        self.phrase_re = re.compile("|".join(re.escape(key) for key in keys))
-        # Every phrase key holds a character that t2s converts (a Traditional one) except a
-        # few; one such "trigger" per key, rare in most text, finds the few chunks that can
-        # hold a phrase by a character-class scan, ~10x faster than the alternation.
-        triggers = {
-            next((char for char in reversed(key) if char in characters), key[-1]) for key in keys
-        }
-        self.trigger_re = re.compile("[" + "".join(re.escape(c) for c in sorted(triggers)) + "]")
-        self.separators = re.compile(self._cc.split_chars_re.pattern)
-        self.separator_chars = frozenset(
-            c for c in map(chr, range(0x3100)) if self.separators.fullmatch(c)
-        )
+        self.phrases: list[str] = parts["phrases"]
+        self.longest = len(self.phrases[0])
+        self._phrase_re: re.Pattern[str] | None = None
+        self.trigger_re = re.compile("[" + "".join(map(re.escape, parts["triggers"])) + "]")
+        self.separators = re.compile(parts["separators"])
+        self.separator_chars = frozenset(parts["separator_chars"])
         self.exact = True
 
+    @property
+    def phrase_re(self) -> re.Pattern[str]:
+        """Any phrase key, longest first (compiled when text first holds a trigger)."""
+        if self._phrase_re is None:
+            self._phrase_re = re.compile("|".join(re.escape(key) for key in self.phrases))
+        return self._phrase_re
+
+    @property
+    def cc(self) -> Any:
+        if self._cc is None:
+            from opencc import OpenCC
+
+            self._cc = OpenCC("t2s")
+        return self._cc
+
     def library(self, text: str) -> str:
-        return str(self._cc.convert(text))
+        return str(self.cc.convert(text))
 
     def __call__(self, text: str) -> str:
-        if not self.exact or self.phrase_re is None:
+        if not self.exact:
             return self.library(text)
         out: list[str] = []
         position = 0
@@ -94,7 +191,7 @@ class _T2S:
             if self.phrase_re.search(text, start, end) is None:
                 continue
             out.append(text[position:start].translate(self.table))
-            out.append(self._cc._convert(text[start:end], self._cc._dict_chain_data))
+            out.append(self.cc._convert(text[start:end], self.cc._dict_chain_data))
             position = end
         if not out:
             return text.translate(self.table)
@@ -113,7 +210,7 @@ class _T2S:
 
 @lru_cache(maxsize=1)
 def _t2s() -> _T2S:
-    return _T2S()
+    return _T2S(_load_t2s_parts())
 
 
 def to_simplified(text: str) -> str:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import marshal
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from opencc import OpenCC
 
+from newscli import chinese
 from newscli.chinese import convert_for_display, normalize, to_simplified
 
 LIBRARY = OpenCC("t2s")
@@ -60,3 +66,43 @@ def test_characters_shared_by_both_scripts_do_not_make_taiwanese_text_mixed() ->
     assert detect_script(text) == "traditional"
     assert detect_script("这个国家的选举结果将于后天公布，台风来了，高峰会议。") == "simplified"
     assert detect_script("這個國家 这个国家 這個國家 这个国家") == "mixed"
+
+
+def test_the_t2s_tables_are_built_once_then_loaded_without_opencc(tmp_path: Path) -> None:
+    """The first process builds the tables from OpenCC and keeps them in the cache folder;
+    the next one loads them (no opencc import, no dictionary parsed) and converts the same."""
+    script = (
+        "import sys; from newscli.chinese import normalize, _t2s_cache_file;"
+        "print(normalize('雙邊關係，防衛互助協定'), 'opencc' in sys.modules,"
+        " _t2s_cache_file().name)"
+    )
+    env = {**os.environ, "NEWSCLI_CACHE_DIR": str(tmp_path)}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+        ).stdout.split()
+        for _ in range(2)
+    ]
+    expected = LIBRARY.convert("雙邊關係，防衛互助協定")
+    assert runs[0][:2] == [expected, "True"]  # built from the library
+    assert runs[1][:2] == [expected, "False"]  # loaded: the library was never imported
+    assert [path.name for path in tmp_path.glob("t2s-*.marshal")] == [runs[0][2]]
+
+
+def test_a_damaged_or_outdated_t2s_cache_is_built_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSCLI_CACHE_DIR", str(tmp_path))
+    built = chinese._load_t2s_parts()
+    cached = chinese._t2s_cache_file()
+    assert built is not None and cached is not None and cached.exists()
+    cached.write_bytes(b"\x00damaged")
+    assert chinese._load_t2s_parts() == built
+    assert chinese._load_t2s_parts() == marshal.loads(cached.read_bytes())  # rewritten
+    monkeypatch.setattr(chinese, "_T2S_FORMAT", chinese._T2S_FORMAT + 1)  # another layout
+    newer = chinese._t2s_cache_file()
+    assert newer is not None and newer != cached
+    assert chinese._load_t2s_parts() == {**built, "format": chinese._T2S_FORMAT}
+    assert not cached.exists() and newer.exists()  # the outdated file is gone
+    text = "雙邊關係：一目瞭然的頭髮。乾隆皇后"
+    assert chinese._T2S(chinese._load_t2s_parts())(text) == LIBRARY.convert(text)
