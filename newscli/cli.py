@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import tzinfo
+from datetime import timezone, tzinfo
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional, TextIO
@@ -453,10 +453,10 @@ TzOption = Annotated[
 
 
 def _zone(tz: str | None) -> tzinfo:
-    from newscli.dates import UTC, parse_zone
-
     if tz is None:
-        return UTC
+        return timezone.utc  # newscli.dates.UTC, without importing dates (and zoneinfo)
+    from newscli.dates import parse_zone
+
     try:
         return parse_zone(tz)
     except ValueError as error:

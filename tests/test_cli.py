@@ -777,3 +777,38 @@ def test_list_prints_each_row_as_it_is_read(
     result = run("list", "--corpus", str(corpus_slice), "-f", "ids", "--limit", "1", *outlet)
     assert len(result.stdout.splitlines()) == 1
     assert len(printed_before) < rows  # filtered: read until the first match only
+
+
+# What the hot paths must not import: each costs start-up time on every run.
+_HEAVY = ("rich", "selectolax", "charset_normalizer", "regex", "tomli", "tomllib", "opencc")
+_LEAN_PATHS = {
+    ("search", "-l", "雙邊關係"): (*_HEAVY, "zoneinfo", "newscli.parse", "newscli.render"),
+    ("search", "-c", "雙邊關係"): (*_HEAVY, "zoneinfo", "newscli.parse", "newscli.render"),
+    ("list", "--limit", "1"): (*_HEAVY, "newscli.parse", "newscli.render"),
+}
+
+
+def test_the_hot_paths_import_only_what_they_need(tmp_path: Path) -> None:
+    """search -l / -c and list on the seeds, in a fresh interpreter (the second run: the
+    index and the t2s tables are then in the cache, as on every run but the first)."""
+    probe = (
+        "import sys\n"
+        "from newscli.cli import main\n"
+        "sys.argv = ['newscli', *sys.argv[1:]]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('IMPORTED', *sorted(sys.modules), file=sys.stderr)\n"
+    )
+    env = {**os.environ, "NEWSCLI_CACHE_DIR": str(tmp_path), "NEWSCLI_CORPUS": str(SEEDS)}
+    for args, banned in _LEAN_PATHS.items():
+        for _ in range(2):
+            done = subprocess.run(
+                [sys.executable, "-c", probe, *args], env=env, capture_output=True, text=True
+            )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip()  # it did its work: ids, counts, rows
+        imported = set(done.stderr.split("IMPORTED", 1)[1].split())
+        assert "newscli.archive" in imported
+        assert sorted(imported & set(banned)) == [], args
