@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
     from typer._click.core import Command as ClickCommand  # typer >= 0.26 vendors click
     from typer._click.core import Context as ClickContext
+    from typer._click.formatting import HelpFormatter
+    from typer.models import CommandInfo
 
     from newscli.archive import Archive
     from newscli.article import Article, Problem
@@ -67,10 +69,23 @@ class _Conventions(TyperGroup):
             return code
         sys.exit(code)
 
+    listing = False  # while the group's help lists its commands (see format_commands)
+
+    def format_commands(self, ctx: ClickContext, formatter: HelpFormatter) -> None:
+        """The list of commands in `newscli --help`, as click writes it, from a stand-in per
+        command that holds only its help: none of the seven is built for its one line."""
+        self.listing = True
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            self.listing = False
+
     def get_command(self, ctx: ClickContext, cmd_name: str) -> ClickCommand | None:
         """Build a command from its function when it is first needed: Typer would inspect
         every command's signature (~0.01 s) before parsing a single argument."""
         known = super().get_command(ctx, cmd_name)
+        if known is None and cmd_name in _UNBUILT and self.listing:
+            return _help_only(_UNBUILT[cmd_name])
         if known is None and cmd_name in _UNBUILT:
             from typer.main import get_command_from_info
 
@@ -109,6 +124,24 @@ class _Conventions(TyperGroup):
         except BrokenPipeError:
             _silence_stdout()
             raise typer.Exit(EXIT_OK) from None
+
+
+def _help_only(info: CommandInfo) -> ClickCommand:
+    """A command with the help Typer would give it (get_command_from_info) and nothing
+    else: what its line in the group's help is made of."""
+    import inspect
+
+    from typer.core import TyperCommand
+
+    assert info.callback is not None
+    text = inspect.getdoc(info.callback) if info.help is None else inspect.cleandoc(info.help)
+    return TyperCommand(
+        name=info.name,
+        help=text,
+        short_help=info.short_help,
+        hidden=info.hidden,
+        deprecated=info.deprecated,
+    )
 
 
 def _usage_error(error: typer.TyperException) -> int:

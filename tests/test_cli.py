@@ -812,3 +812,28 @@ def test_the_hot_paths_import_only_what_they_need(tmp_path: Path) -> None:
         imported = set(done.stderr.split("IMPORTED", 1)[1].split())
         assert "newscli.archive" in imported
         assert sorted(imported & set(banned)) == [], args
+
+
+def test_the_group_help_builds_no_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`newscli --help` lists the seven commands from their help alone; its text is the
+    one the built commands give."""
+    import typer.main
+
+    built: list[str] = []
+    build = typer.main.get_command_from_info
+
+    def counting(info, **options):  # type: ignore[no-untyped-def]
+        built.append(info.name or info.callback.__name__)
+        return build(info, **options)
+
+    monkeypatch.setattr(typer.main, "get_command_from_info", counting)
+    fresh = typer.main.get_command(cli.app)  # a new group: no command built yet
+    assert isinstance(fresh, cli._Conventions)
+    ctx = fresh.make_context("newscli", ["--help"], resilient_parsing=True)
+    listed = fresh.get_help(ctx)
+    assert built == []
+    for name in cli._UNBUILT:
+        assert fresh.get_command(ctx, name) is not None  # now built, one by one
+    assert len(built) == len(cli._UNBUILT)
+    assert fresh.get_help(ctx) == listed
+    assert "check    Read every file and report" in run("--help").stdout
