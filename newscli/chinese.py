@@ -14,6 +14,7 @@ original text.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -74,9 +75,10 @@ def _t2s_parts() -> dict[str, Any] | None:
     }
 
 
-def _t2s_cache_file() -> Path | None:
-    """Where the built tables are kept: in newscli's cache folder, named by the version and
-    the files of the installed opencc (another opencc: another file, never a stale one)."""
+def _cache_file(kind: str, sources: tuple[str, ...], form: int) -> Path | None:
+    """Where tables built from OpenCC's files are kept: in newscli's cache folder, named by
+    the installed opencc's version and the size and mtime of those files (another opencc:
+    another file, never a stale one)."""
     import hashlib
     import importlib.util
     import os
@@ -87,48 +89,58 @@ def _t2s_cache_file() -> Path | None:
     if spec is None or not spec.submodule_search_locations:
         return None
     package = Path(next(iter(spec.submodule_search_locations)))
-    key = [str(_T2S_FORMAT), str(package)]
+    key = [str(form), str(package)]
     try:
         key += sorted(
             name
             for name in os.listdir(package.parent)
             if name.lower().startswith("opencc_python_reimplemented-")
         )  # its dist-info folder names the version
-        for name in _T2S_SOURCES:
+        for name in sources:
             info = (package / name).stat()
             key.append(f"{name}:{info.st_size}:{info.st_mtime_ns}")
     except OSError:
         return None
     digest = hashlib.blake2b("\n".join(key).encode("utf-8", "surrogateescape"), digest_size=8)
-    return cache_root() / f"t2s-{digest.hexdigest()}.marshal"
+    return cache_root() / f"{kind}-{digest.hexdigest()}.marshal"
 
 
-def _load_t2s_parts() -> dict[str, Any] | None:
-    """The built tables from the cache, or built now (and kept for the next process)."""
+def _cached(
+    kind: str, sources: tuple[str, ...], form: int, build: Callable[[], dict[str, Any] | None]
+) -> dict[str, Any] | None:
+    """Tables from the cache, or built now (and kept for the next process)."""
     import marshal
     import os
 
-    cached = _t2s_cache_file()
+    cached = _cache_file(kind, sources, form)
     if cached is not None:
         try:
             loaded: object = marshal.loads(cached.read_bytes())
-            if isinstance(loaded, dict) and loaded.get("format") == _T2S_FORMAT:
+            if isinstance(loaded, dict) and loaded.get("format") == form:
                 return loaded
         except (OSError, ValueError, EOFError, TypeError):
             pass  # missing or damaged: built again below
-    parts = _t2s_parts()
+    parts = build()
     if cached is not None and parts is not None:
         try:
             cached.parent.mkdir(parents=True, exist_ok=True)
             partial = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
             partial.write_bytes(marshal.dumps(parts))
             os.replace(partial, cached)
-            for old in cached.parent.glob("t2s-*.marshal"):
+            for old in cached.parent.glob(f"{kind}-*.marshal"):
                 if old != cached:
                     old.unlink(missing_ok=True)
         except OSError:
-            pass  # a read-only cache: build it each time
+            pass  # a read-only cache: build them each time
     return parts
+
+
+def _t2s_cache_file() -> Path | None:
+    return _cache_file("t2s", _T2S_SOURCES, _T2S_FORMAT)
+
+
+def _load_t2s_parts() -> dict[str, Any] | None:
+    return _cached("t2s", _T2S_SOURCES, _T2S_FORMAT, _t2s_parts)
 
 
 class _T2S:
@@ -260,10 +272,16 @@ def _dictionary(name: str) -> dict[str, list[str]]:
     return table
 
 
-@lru_cache(maxsize=1)
-def _script_table() -> list[int | None]:
-    """Code point → 'T' (only Traditional text uses it), 'S' (only Simplified text does), or
-    None (either, or neither): str.translate then keeps just the signal.
+# What the cached script tables hold, and the files they are made of.
+_SCRIPT_FORMAT = 1
+_SCRIPT_SOURCES = tuple(
+    f"dictionary/{name}"
+    for name in ("STCharacters.txt", "TSCharacters.txt", "TWVariants.txt", "HKVariants.txt")
+)
+
+
+def _script_parts() -> dict[str, Any]:
+    """The code points only Traditional text uses, and those only Simplified text uses.
 
     A character counts only when both OpenCC directions agree it differs: t2s changes it,
     it is not one of its own simplified alternatives (乾 is also simplified), and s2t of
@@ -293,12 +311,27 @@ def _script_table() -> list[int | None]:
         and char not in t2s
         and char in t2s.get(targets[0], [])
     }
-    codes = {ord(char) for char in traditional | simplified}
-    table: list[int | None] = [None] * (max(codes) + 1)
-    for char in traditional - simplified:
-        table[ord(char)] = ord("T")
-    for char in simplified - traditional:
-        table[ord(char)] = ord("S")
+    return {
+        "format": _SCRIPT_FORMAT,
+        "traditional": sorted(ord(char) for char in traditional - simplified),
+        "simplified": sorted(ord(char) for char in simplified - traditional),
+    }
+
+
+@lru_cache(maxsize=1)
+def _script_table() -> list[int | None]:
+    """Code point → 'T' (only Traditional text uses it), 'S' (only Simplified text does), or
+    None (either, or neither): str.translate then keeps just the signal. Built from OpenCC's
+    dictionaries once (~0.05 s), then loaded from the cache folder."""
+    parts = _cached("script", _SCRIPT_SOURCES, _SCRIPT_FORMAT, _script_parts)
+    assert parts is not None  # _script_parts always builds them
+    traditional: list[int] = parts["traditional"]
+    simplified: list[int] = parts["simplified"]
+    table: list[int | None] = [None] * (max(traditional + simplified) + 1)
+    for code in traditional:
+        table[code] = ord("T")
+    for code in simplified:
+        table[code] = ord("S")
     return table
 
 

@@ -106,3 +106,30 @@ def test_a_damaged_or_outdated_t2s_cache_is_built_again(
     assert not cached.exists() and newer.exists()  # the outdated file is gone
     text = "雙邊關係：一目瞭然的頭髮。乾隆皇后"
     assert chinese._T2S(chinese._load_t2s_parts())(text) == LIBRARY.convert(text)
+
+
+def test_the_script_table_is_built_once_then_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """detect_script's table (4 OpenCC dictionaries read, ~0.05 s) is kept in the cache
+    folder: the next process loads it without reading any dictionary, and it is the same."""
+    monkeypatch.setenv("NEWSCLI_CACHE_DIR", str(tmp_path))
+    chinese._script_table.cache_clear()
+    built = chinese._script_table()
+    assert len(list(tmp_path.glob("script-*.marshal"))) == 1
+    chinese._script_table.cache_clear()
+
+    def no_dictionary(name: str) -> dict[str, list[str]]:
+        raise AssertionError(f"{name} read again")
+
+    monkeypatch.setattr(chinese, "_dictionary", no_dictionary)
+    assert chinese._script_table() == built
+    assert (
+        chinese.detect_script("臺灣選舉結果揭曉，執政黨獲勝，選民投票率較上次選舉略有增加")
+        == "traditional"
+    )
+    assert (
+        chinese.detect_script("台湾选举结果揭晓，执政党获胜，选民投票率较上次选举略有增加")
+        == "simplified"
+    )
+    chinese._script_table.cache_clear()
