@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timezone, tzinfo
 from enum import Enum
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional, TextIO
 
@@ -610,12 +611,25 @@ def _print_rows(
     row_format: RowFormat | None,
     headers: bool = True,
 ) -> int:
-    """Print the rows as they come; how many were printed."""
+    """Print the rows as they come; how many were printed. A table sizes its columns to
+    its rows, so it is printed TABLE_BATCH rows at a time (each batch its own table)."""
     from newscli.printer import write_list
 
     form = row_format.value if row_format else ("table" if _stdout_is_terminal() else "tsv")
-    console = _console() if form == "table" else None
-    return write_list(sys.stdout, articles, columns, form, headers=headers, console=console)
+    if form != "table":
+        return write_list(sys.stdout, articles, columns, form, headers=headers)
+    console = _console()
+    rows = iter(articles)
+    shown = 0
+    while True:
+        batch = list(islice(rows, TABLE_BATCH))
+        if batch or not shown:
+            shown += write_list(sys.stdout, batch, columns, form, console=console)
+        if len(batch) < TABLE_BATCH:
+            return shown
+
+
+TABLE_BATCH = 1000  # rows per table of `list` on a terminal: memory stays flat
 
 
 @app.command()

@@ -837,3 +837,30 @@ def test_the_group_help_builds_no_command(monkeypatch: pytest.MonkeyPatch) -> No
     assert len(built) == len(cli._UNBUILT)
     assert fresh.get_help(ctx) == listed
     assert "check    Read every file and report" in run("--help").stdout
+
+
+def test_list_on_a_terminal_prints_its_table_in_bounded_batches(
+    corpus_slice: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newscli.printer as printer
+
+    ids = run("list", "--corpus", str(corpus_slice), "-f", "ids").stdout.split()
+    assert len(ids) > 25
+    batches: list[int] = []
+    write_list = printer.write_list
+
+    def spying(out, items, *args, **options):  # type: ignore[no-untyped-def]
+        batches.append(len(items))
+        return write_list(out, items, *args, **options)
+
+    monkeypatch.setattr(printer, "write_list", spying)
+    monkeypatch.setattr(cli, "TABLE_BATCH", 10)
+    monkeypatch.setenv("COLUMNS", "200")
+    table = run("list", "--corpus", str(corpus_slice), terminal=True, monkeypatch=monkeypatch)
+    assert table.exit_code == 0
+    assert batches == [10] * (len(ids) // 10) + ([len(ids) % 10] if len(ids) % 10 else [])
+    headers = [
+        line for line in table.stdout.splitlines() if line.split()[:2] == ["id", "published"]
+    ]
+    assert len(headers) == len(batches)  # one table per batch, each with its header
+    assert [line.split()[0] for line in table.stdout.splitlines() if line[:10] in ids] == ids
