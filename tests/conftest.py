@@ -6,6 +6,8 @@ import os
 import re
 import shutil
 import tarfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -253,3 +255,31 @@ def lines(*args: str) -> list[str]:
     result = run(*args)
     assert result.exit_code in (0, 1), result.stderr
     return result.stdout.splitlines()
+
+
+def cpu_seconds(work: Callable[[], object], repeat: int = 3) -> float:
+    """The least CPU time (this process only, so other load on the machine does not count)
+    of `repeat` runs of `work`."""
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.process_time()
+        work()
+        best = min(best, time.process_time() - started)
+    return best
+
+
+def assert_linear(
+    make: Callable[[int], Callable[[], object]], small: int, factor: int = 10
+) -> None:
+    """Work on an input `factor` times larger costs about `factor` times more, not
+    `factor`² (a quadratic pass is what made one hostile file stall every command).
+
+    A complexity check, not a speed target (those live in bench/): it compares the CPU
+    time of one input with that of a larger one on the same machine, in the same process,
+    so a slow or loaded machine scales both sides alike. A quadratic pass would cost
+    `factor`² = 100 times more; the bound allows 3 × `factor` plus 20 ms of noise."""
+    small_work, large_work = make(small), make(small * factor)
+    small_work()  # warm caches and lazy tables
+    base = cpu_seconds(small_work)
+    grown = cpu_seconds(large_work, repeat=2)
+    assert grown < 3 * factor * base + 0.02, f"{grown:.3f} s at ×{factor} against {base:.3f} s"
