@@ -32,9 +32,12 @@ from newscli.cache import (
     summary_crc,
 )
 from newscli.corpus import Corpus, SourceFile
+from newscli.postings import Postings, Unusable, query_keys
+from newscli.postings import open_current as open_postings
 from newscli.refresh import Progress, RefreshStats, refresh
-from newscli.textstore import ChunkCounter, Entries, count_hits
+from newscli.textstore import ChunkCounter, Entries, count_hits, count_hits_at
 
+SCAN_ABOVE = 0.5  # a posting list naming more than this share of the articles: scan
 MAX_NEWS = 50  # new problems told one line each; beyond, the summary line counts them
 
 _SUMMARY_FIELDS = [*SUMMARY_FIELDS, "crc"]  # the listed columns, then their checksum
@@ -431,6 +434,11 @@ class Index:
         of one committed state: the file is opened inside the read transaction, so a
         compaction or rebuild committed meanwhile (which unlinks it afterwards) cannot take
         it away; if one did between the read and the open, the state is read again."""
+        entries, handle, size, _ = self._read_state(with_postings=False)
+        return entries, handle, size
+
+    def _read_state(self, with_postings: bool) -> tuple[Entries, BinaryIO, int, Postings | None]:
+        """entries(), and the posting file of the same committed state (None: none usable)."""
         for _ in range(5):
             self.db.execute("BEGIN")
             try:
@@ -440,9 +448,10 @@ class Index:
                     handle = open(path, "rb")  # noqa: SIM115 (the caller closes it)
                 except FileNotFoundError:
                     continue
+                postings = open_postings(self.cache) if with_postings else None
             finally:
                 self.db.execute("COMMIT")
-            return entries, handle, size
+            return entries, handle, size, postings
         raise IndexDamaged("the text file keeps disappearing")
 
     @_recovering
@@ -450,12 +459,31 @@ class Index:
         self, matcher: ChunkCounter, newest_first: bool = False
     ) -> list[tuple[str, int]]:
         """(id, hits) of every article whose normalized text matches, in text order (or in
-        list's newest-first order, without reading any article row)."""
-        entries, handle, size = self.entries()
+        list's newest-first order, without reading any article row).
+
+        A literal needle with a key (newscli.postings) reads only its candidates' regions;
+        a regular expression, or a needle without any key, reads the whole text file. Both
+        count with `matcher` alone, so the answers are the same."""
+        keys = query_keys(matcher)
+        entries, handle, size, postings = self._read_state(with_postings=keys is not None)
         with handle:
-            if not entries.ids:
-                return []
-            found = count_hits(handle, size, entries, matcher)
+            try:
+                if not entries.ids:
+                    return []
+                found = None
+                if postings is not None and keys is not None:
+                    try:
+                        picked = postings.candidates(keys, entries)
+                    except Unusable:
+                        picked = None  # a damaged posting file: the scan answers
+                    # Candidates in most articles: one sequential scan reads about as much.
+                    if picked is not None and len(picked) <= len(entries.ids) * SCAN_ABOVE:
+                        found = count_hits_at(handle, size, entries, picked, matcher)
+                if found is None:
+                    found = count_hits(handle, size, entries, matcher)
+            finally:
+                if postings is not None:
+                    postings.handle.close()
         if newest_first:
             found = _newest_first(entries, found)
         return [(entries.ids[index], hits) for index, hits in found]

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import partial
 from itertools import islice
 
+from newscli import postings
 from newscli.article import Article, Problem
 from newscli.cache import SUMMARY_FIELDS, Cache, path_key, path_of, summary_crc
 from newscli.corpus import Corpus, FolderState, SourceFile
@@ -200,11 +201,19 @@ class Refresh:
         own reads never sees the tables emptied or half filled)."""
         cache = self.cache
         if cache.current or not cache.meta_int("text_size"):
-            return self._run()
+            stats = self._run()
+            postings.keep_fresh(cache)
+            return stats
         found: list[RefreshStats] = []
-        cache.transaction(lambda: found.append(self._run()))
+
+        def rebuild() -> None:
+            found.append(self._run())
+            postings.keep_fresh(cache)
+
+        cache.transaction(rebuild)
         cache.remove_old_texts()
         cache.remove_old_snapshots()
+        postings.remove_old(cache.folder, cache.meta_int("postings_serial"))
         return found[0]
 
     def _run(self) -> RefreshStats:

@@ -192,3 +192,56 @@ def _check_regions(
     for start, end, crc in zip(starts, ends, crcs, strict=True):
         if data[end : end + 1] != SEPARATOR or zlib.crc32(view[start:end]) != crc:
             raise Damaged("the text file does not match its entries")
+
+
+GAP_BYTES = 64 * 1024  # candidates closer than this are read in one go
+
+
+def runs(
+    offsets: Sequence[int], lengths: Sequence[int], positions: Sequence[int], limit: int
+) -> Iterator[list[int]]:
+    """`positions` (ascending) in groups read at once: neighbours at most GAP_BYTES apart,
+    spanning at most `limit` bytes (at least one each)."""
+    group: list[int] = []
+    for position in positions:
+        if group:
+            base = offsets[group[0]]
+            previous_end = offsets[group[-1]] + lengths[group[-1]]
+            end = offsets[position] + lengths[position]
+            if offsets[position] - previous_end > GAP_BYTES or end - base >= limit:
+                yield group
+                group = []
+        group.append(position)
+    if group:
+        yield group
+
+
+def count_hits_at(
+    text: BinaryIO,
+    size: int,
+    entries: Entries,
+    positions: Sequence[int],
+    counter: ChunkCounter,
+    chunk_bytes: int = CHUNK_BYTES,
+) -> list[tuple[int, int]]:
+    """count_hits over the articles at `positions` (ascending) only: only their regions
+    (and what lies between close neighbours) are read, each checked as count_hits does."""
+    name = Path(str(getattr(text, "name", "the text file"))).name
+    found: list[tuple[int, int]] = []
+    offsets, lengths, crcs = entries.offsets, entries.lengths, entries.crcs
+    for group in runs(offsets, lengths, positions, chunk_bytes):
+        base = offsets[group[0]]
+        end = offsets[group[-1]] + lengths[group[-1]] + len(SEPARATOR)
+        if end > size:
+            raise Damaged(f"{name}: the entries point past its committed end")
+        text.seek(base)
+        data = text.read(end - base)
+        if len(data) != end - base:
+            raise Damaged(f"{name} is shorter than its entries say")
+        starts = [offsets[position] - base for position in group]
+        ends = [start + lengths[position] for start, position in zip(starts, group, strict=True)]
+        _check_regions(data, starts, ends, [crcs[position] for position in group])
+        found.extend(
+            (group[index], hits) for index, hits in counter.count_in_chunk(data, starts, ends)
+        )
+    return found

@@ -9,8 +9,18 @@ from pathlib import Path
 
 import pytest
 
+from newscli import textstore
 from newscli.search import Matcher
-from newscli.textstore import Damaged, Entries, append_text, chunks, compact, count_hits, text_crc
+from newscli.textstore import (
+    Damaged,
+    Entries,
+    append_text,
+    chunks,
+    compact,
+    count_hits,
+    count_hits_at,
+    text_crc,
+)
 
 TEXTS = ["美国总统", "没有", "美国和美国", "", "最后的美国"]
 
@@ -121,3 +131,42 @@ def test_entries_snapshot_round_trip_and_damage() -> None:
         marshal.dumps((["a"], [0], [4], [None], ["x"])),  # before checksums
     ):
         assert Entries.loads(damaged) is None
+
+
+@pytest.mark.parametrize("gap", [0, 8, 1 << 16])
+def test_counting_at_positions_reads_only_those_articles(
+    tmp_path: Path, gap: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = ["美国", "x" * 40, "美国美国", "y" * 40, "没有", "最后的美国"]
+    path, entries, size = _written(tmp_path, texts)
+    monkeypatch.setattr(textstore, "GAP_BYTES", gap)
+    spy = _Spy()
+    with open(path, "rb") as handle:
+        found = count_hits_at(handle, size, entries, [0, 2, 5], spy, chunk_bytes=64)
+        assert [piece.decode() for pieces in spy.seen for piece in pieces] == [
+            texts[0],
+            texts[2],
+            texts[5],
+        ]
+        assert found == [(0, 6), (2, 12), (5, 15)]  # positions in the entries
+        if gap == 0:
+            assert len(spy.seen) == 3  # each read by itself, the 40-byte ones skipped
+        matcher = Matcher("美國")
+        assert count_hits_at(handle, size, entries, [0, 2, 4, 5], matcher) == [
+            (0, 1),
+            (2, 2),
+            (5, 1),
+        ]
+
+
+def test_counting_at_positions_checks_each_region(tmp_path: Path) -> None:
+    path, entries, size = _written(tmp_path, TEXTS)
+    data = bytearray(path.read_bytes())
+    data[entries.offsets[2]] ^= 0x01
+    path.write_bytes(bytes(data))
+    with open(path, "rb") as handle:
+        assert count_hits_at(handle, size, entries, [0], Matcher("美国")) == [(0, 1)]
+        with pytest.raises(Damaged):
+            count_hits_at(handle, size, entries, [0, 2], Matcher("美国"))
+        with pytest.raises(Damaged):
+            count_hits_at(handle, entries.offsets[2], entries, [2], Matcher("美国"))
