@@ -27,7 +27,7 @@ import marshal
 import zlib
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -45,6 +45,7 @@ META_KEY = "postings"  # "serial generation covers" of the current file
 TRIGRAM_BASE = 1 << 24  # trigram keys come after every code point
 BATCH_DOCS = 4096  # articles whose doc numbers wait in lists (~8 bytes per key of each)
 BUILD_CHUNK_BYTES = 8 * 1024 * 1024  # text read at once while building
+PARALLEL_FROM = 8192  # articles per worker process, at least
 REBUILD_UNCOVERED = 8  # rebuild once more than 1/8 of the text file is not covered
 # Characters whose spelling -i folds (either way): their key cannot stand for a folded needle.
 _FOLDED = {chr(code) for pair in CASE_FOLD.items() for code in pair}
@@ -112,10 +113,68 @@ def _keys_of(text: str) -> Iterator[int]:
             yield TRIGRAM_BASE | trigram
 
 
-def build(text: Path, size: int, entries: Entries, generation: int, target: Path) -> None:
+def build(
+    text: Path,
+    size: int,
+    entries: Entries,
+    generation: int,
+    target: Path,
+    workers: int = 1,
+    initializer: Callable[[], None] | None = None,
+) -> None:
     """Write the posting file of `entries` (all of them: they lie below `size`) to
-    `target`. Raises textstore.Damaged if a region fails its checksum (then no file is
-    left: postings built from damaged text could hide an article).
+    `target`, the articles split between `workers` processes. Raises textstore.Damaged if
+    a region fails its checksum (then no file is left: postings built from damaged text
+    could hide an article)."""
+    from pyroaring import BitMap
+
+    count = len(entries.offsets)
+    parts = max(1, min(workers, count // PARALLEL_FROM))
+    bounds = [count * part // parts for part in range(parts + 1)]
+    ranges = [(bounds[part], bounds[part + 1]) for part in range(parts)]
+    if parts == 1:
+        bitmaps = _build_range(text, size, entries, 0, count)
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=parts, initializer=initializer) as pool:
+            results = [
+                pool.submit(_serialized_range, text, size, _slice(entries, first, last), first)
+                for first, last in ranges
+            ]
+            bitmaps = {}
+            for result in results:  # merged as each arrives: one part's lists at a time
+                for key, blob in result.result().items():
+                    docs = BitMap.deserialize(blob)
+                    known = bitmaps.get(key)
+                    if known is None:
+                        bitmaps[key] = docs
+                    else:
+                        known |= docs
+    covers = entries.offsets[-1] + entries.lengths[-1] + len(SEPARATOR) if count else 0
+    _write(target, generation, covers, array("Q", entries.offsets), bitmaps)
+
+
+def _slice(entries: Entries, first: int, last: int) -> Entries:
+    """The parts of `entries[first:last]` a build reads (offsets, lengths, crcs)."""
+    part = Entries.empty()
+    part.offsets = entries.offsets[first:last]
+    part.lengths = entries.lengths[first:last]
+    part.crcs = entries.crcs[first:last]
+    return part
+
+
+def _serialized_range(text: Path, size: int, part: Entries, base: int) -> dict[int, bytes]:
+    """_build_range in a worker process: its bitmaps serialized (doc numbers from `base`)."""
+    bitmaps = _build_range(text, size, part, base, base + len(part.offsets), shifted=True)
+    return {key: bitmap.serialize() for key, bitmap in bitmaps.items()}
+
+
+def _build_range(
+    text: Path, size: int, entries: Entries, first_doc: int, end_doc: int, shifted: bool = False
+) -> dict[int, BitMap]:
+    """The bitmaps of docs first_doc..end_doc-1 (`entries` holds all docs, or with
+    `shifted` just these, from its position 0).
 
     Memory: doc numbers wait in lists for BATCH_DOCS articles, then join the keys' bitmaps."""
     from pyroaring import BitMap
@@ -134,9 +193,12 @@ def build(text: Path, size: int, entries: Entries, generation: int, target: Path
                 known.update(docs)
         pending.clear()
 
+    shift = first_doc if shifted else 0
     offsets, lengths, crcs = entries.offsets, entries.lengths, entries.crcs
+    low, high = first_doc - shift, end_doc - shift
     with open(text, "rb") as handle:
-        for first, last in chunks(offsets, lengths, BUILD_CHUNK_BYTES):
+        for first, last in chunks(offsets[low:high], lengths[low:high], BUILD_CHUNK_BYTES):
+            first, last = first + low, last + low
             base = offsets[first]
             end = offsets[last] + lengths[last] + len(SEPARATOR)
             if end > size:
@@ -144,11 +206,12 @@ def build(text: Path, size: int, entries: Entries, generation: int, target: Path
             handle.seek(base)
             data = handle.read(end - base)
             view = memoryview(data)
-            for doc in range(first, last + 1):
-                start = offsets[doc] - base
-                region = view[start : start + lengths[doc]]
-                if zlib.crc32(region) != crcs[doc]:
+            for position in range(first, last + 1):
+                start = offsets[position] - base
+                region = view[start : start + lengths[position]]
+                if zlib.crc32(region) != crcs[position]:
                     raise Damaged("the text file does not match its entries")
+                doc = position + shift
                 for key in _keys_of(str(region, "utf-8", "surrogatepass")):
                     listed = pending.get(key)
                     if listed is None:
@@ -158,8 +221,7 @@ def build(text: Path, size: int, entries: Entries, generation: int, target: Path
                 if doc % BATCH_DOCS == BATCH_DOCS - 1:
                     flush()
     flush()
-    covers = offsets[-1] + lengths[-1] + len(SEPARATOR) if offsets else 0
-    _write(target, generation, covers, array("Q", offsets), bitmaps)
+    return bitmaps
 
 
 def _write(
@@ -231,7 +293,9 @@ def needs_build(stamp: Stamp | None, generation: int, text_size: int) -> bool:
     return (text_size - stamp.covers) * REBUILD_UNCOVERED > text_size
 
 
-def keep_fresh(cache: Cache) -> None:
+def keep_fresh(
+    cache: Cache, workers: int | None = None, initializer: Callable[[], None] | None = None
+) -> None:
     """Build the posting file if the text file has outgrown it (called by refresh, after
     its entries are saved, inside the build lock; in the rebuild's transaction, if any)."""
     from newscli.textstore import Damaged
@@ -240,11 +304,15 @@ def keep_fresh(cache: Cache) -> None:
     stamp = Stamp.parse(cache.meta(META_KEY))
     if not needs_build(stamp, generation, text_size):
         return
+    if workers is None:
+        import os
+
+        workers = os.cpu_count() or 1
     serial = cache.meta_int("postings_serial") + 1
     target = path_of(cache.folder, serial)
     entries = cache.entries()
     try:
-        build(cache.text_path, text_size, entries, generation, target)
+        build(cache.text_path, text_size, entries, generation, target, workers, initializer)
     except Damaged:
         target.unlink(missing_ok=True)
         return  # the scan meets the damage and the index is rebuilt

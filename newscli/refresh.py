@@ -202,19 +202,22 @@ class Refresh:
         cache = self.cache
         if cache.current or not cache.meta_int("text_size"):
             stats = self._run()
-            postings.keep_fresh(cache)
+            self._postings()
             return stats
         found: list[RefreshStats] = []
 
         def rebuild() -> None:
             found.append(self._run())
-            postings.keep_fresh(cache)
+            self._postings()
 
         cache.transaction(rebuild)
         cache.remove_old_texts()
         cache.remove_old_snapshots()
         postings.remove_old(cache.folder, cache.meta_int("postings_serial"))
         return found[0]
+
+    def _postings(self) -> None:
+        postings.keep_fresh(self.cache, self.workers, partial(_quiet_worker, os.getpid()))
 
     def _run(self) -> RefreshStats:
         cache = self.cache

@@ -330,3 +330,21 @@ def test_the_posting_file_is_small(posts: Path) -> None:
     assert 0 < size < cache.text_path.stat().st_size
     cache.close()
     index.close()
+
+
+def test_worker_processes_write_the_same_file(
+    posts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = _index(posts)
+    cache = index.cache
+    args = (cache.text_path, cache.meta_int("text_size"), cache.entries(), 7)
+    postings.build(*args, tmp_path / "one.bin")
+    monkeypatch.setattr(postings, "PARALLEL_FROM", 100)
+    postings.build(*args, tmp_path / "three.bin", workers=3)
+    with open(tmp_path / "one.bin", "rb") as one, open(tmp_path / "three.bin", "rb") as three:
+        serial, parallel = postings.Postings.read(one), postings.Postings.read(three)
+        assert serial.keys == parallel.keys and serial.offsets == parallel.offsets
+        assert len(serial.keys) > 1000
+        for key in serial.keys:  # the same sets (containers may be laid out otherwise)
+            assert serial.docs(key) == parallel.docs(key)
+    index.close()
