@@ -45,7 +45,7 @@ META_KEY = "postings"  # "serial generation covers" of the current file
 TRIGRAM_BASE = 1 << 24  # trigram keys come after every code point
 BATCH_DOCS = 4096  # articles whose doc numbers wait in lists (~8 bytes per key of each)
 BUILD_CHUNK_BYTES = 8 * 1024 * 1024  # text read at once while building
-PARALLEL_FROM = 8192  # articles per worker process, at least
+PART_DOCS = 32768  # articles built at once (memory), in worker processes when there are more
 REBUILD_UNCOVERED = 8  # rebuild once more than 1/8 of the text file is not covered
 # Characters whose spelling -i folds (either way): their key cannot stand for a folded needle.
 _FOLDED = {chr(code) for pair in CASE_FOLD.items() for code in pair}
@@ -123,36 +123,68 @@ def build(
     initializer: Callable[[], None] | None = None,
 ) -> None:
     """Write the posting file of `entries` (all of them: they lie below `size`) to
-    `target`, the articles split between `workers` processes. Raises textstore.Damaged if
-    a region fails its checksum (then no file is left: postings built from damaged text
-    could hide an article)."""
+    `target`. Raises textstore.Damaged if a region fails its checksum (then no file is
+    left: postings built from damaged text could hide an article).
+
+    Memory stays flat: a large index is built in parts of PART_DOCS articles (in `workers`
+    processes), each written to a part file, then merged key by key into `target`."""
+    count = len(entries.offsets)
+    covers = entries.offsets[-1] + entries.lengths[-1] + len(SEPARATOR) if count else 0
+    offsets = array("Q", entries.offsets)
+    if count <= PART_DOCS:
+        bitmaps = _build_range(text, size, entries, 0, count)
+        _write(target, generation, covers, offsets, ((k, bitmaps[k]) for k in sorted(bitmaps)))
+        return
+    bounds = [*range(0, count, PART_DOCS), count]
+    paths = [target.with_name(f"{target.name}.part{n}") for n in range(len(bounds) - 1)]
+    tasks = [
+        (text, size, _slice(entries, first, end), first, path)
+        for first, end, path in zip(bounds, bounds[1:], paths, strict=False)
+    ]
+    parts: list[Postings] = []
+    try:
+        if workers > 1:
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(max_workers=workers, initializer=initializer) as pool:
+                for done in [pool.submit(_build_part, *task) for task in tasks]:
+                    done.result()
+        else:
+            for task in tasks:
+                _build_part(*task)
+        for path in paths:
+            parts.append(Postings.read(open(path, "rb")))  # noqa: SIM115 (closed below)
+        _write(target, generation, covers, offsets, _merged(parts))
+    except Unusable as error:  # a part file changed under us: not a posting file to trust
+        from newscli.textstore import Damaged
+
+        raise Damaged(f"a part of the posting file does not read back: {error}") from None
+    finally:
+        for part in parts:
+            part.handle.close()
+        for path in paths:
+            path.unlink(missing_ok=True)
+
+
+def _build_part(text: Path, size: int, part: Entries, base: int, path: Path) -> None:
+    """The posting lists of one part's articles (doc numbers from `base`), to `path`."""
+    bitmaps = _build_range(text, size, part, base, base + len(part.offsets), shifted=True)
+    items = ((key, bitmaps[key]) for key in sorted(bitmaps))
+    _write(path, 0, 0, array("Q"), items)
+
+
+def _merged(parts: list[Postings]) -> Iterator[tuple[int, BitMap]]:
+    """Every key of the parts, in order, with the union of its parts' doc numbers."""
     from pyroaring import BitMap
 
-    count = len(entries.offsets)
-    parts = max(1, min(workers, count // PARALLEL_FROM))
-    bounds = [count * part // parts for part in range(parts + 1)]
-    ranges = [(bounds[part], bounds[part + 1]) for part in range(parts)]
-    if parts == 1:
-        bitmaps = _build_range(text, size, entries, 0, count)
-    else:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=parts, initializer=initializer) as pool:
-            results = [
-                pool.submit(_serialized_range, text, size, _slice(entries, first, last), first)
-                for first, last in ranges
-            ]
-            bitmaps = {}
-            for result in results:  # merged as each arrives: one part's lists at a time
-                for key, blob in result.result().items():
-                    docs = BitMap.deserialize(blob)
-                    known = bitmaps.get(key)
-                    if known is None:
-                        bitmaps[key] = docs
-                    else:
-                        known |= docs
-    covers = entries.offsets[-1] + entries.lengths[-1] + len(SEPARATOR) if count else 0
-    _write(target, generation, covers, array("Q", entries.offsets), bitmaps)
+    keys: set[int] = set()
+    for part in parts:
+        keys.update(part.keys)
+    for key in sorted(keys):
+        docs = BitMap()
+        for part in parts:
+            docs |= part.docs(key)
+        yield key, docs
 
 
 def _slice(entries: Entries, first: int, last: int) -> Entries:
@@ -162,12 +194,6 @@ def _slice(entries: Entries, first: int, last: int) -> Entries:
     part.lengths = entries.lengths[first:last]
     part.crcs = entries.crcs[first:last]
     return part
-
-
-def _serialized_range(text: Path, size: int, part: Entries, base: int) -> dict[int, bytes]:
-    """_build_range in a worker process: its bitmaps serialized (doc numbers from `base`)."""
-    bitmaps = _build_range(text, size, part, base, base + len(part.offsets), shifted=True)
-    return {key: bitmap.serialize() for key, bitmap in bitmaps.items()}
 
 
 def _build_range(
@@ -225,15 +251,19 @@ def _build_range(
 
 
 def _write(
-    target: Path, generation: int, covers: int, offsets: array[int], bitmaps: dict[int, BitMap]
+    target: Path,
+    generation: int,
+    covers: int,
+    offsets: array[int],
+    bitmaps: Iterable[tuple[int, BitMap]],
 ) -> None:
-    keys = array("Q", sorted(bitmaps))
-    starts, lengths, crcs = array("Q"), array("I"), array("I")
+    """The file: header, then each key's bitmap (`bitmaps` in key order)."""
+    keys, starts, lengths, crcs = array("Q"), array("Q"), array("I"), array("I")
     position = 0
     tmp = target.with_name(target.name + ".tmp")
     with open(tmp, "wb") as body:
-        for key in keys:
-            bitmap = bitmaps[key]
+        for key, bitmap in bitmaps:
+            keys.append(key)
             bitmap.run_optimize()
             blob = bitmap.serialize()
             body.write(blob)

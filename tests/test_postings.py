@@ -332,19 +332,23 @@ def test_the_posting_file_is_small(posts: Path) -> None:
     index.close()
 
 
-def test_worker_processes_write_the_same_file(
-    posts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("workers", [1, 3])
+def test_parts_and_worker_processes_write_the_same_sets(
+    posts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
 ) -> None:
+    """A large index is built in parts (memory), in worker processes, merged key by key:
+    the same sets as one part, and no part file left behind."""
     index = _index(posts)
     cache = index.cache
     args = (cache.text_path, cache.meta_int("text_size"), cache.entries(), 7)
     postings.build(*args, tmp_path / "one.bin")
-    monkeypatch.setattr(postings, "PARALLEL_FROM", 100)
-    postings.build(*args, tmp_path / "three.bin", workers=3)
-    with open(tmp_path / "one.bin", "rb") as one, open(tmp_path / "three.bin", "rb") as three:
-        serial, parallel = postings.Postings.read(one), postings.Postings.read(three)
-        assert serial.keys == parallel.keys and serial.offsets == parallel.offsets
-        assert len(serial.keys) > 1000
-        for key in serial.keys:  # the same sets (containers may be laid out otherwise)
-            assert serial.docs(key) == parallel.docs(key)
+    monkeypatch.setattr(postings, "PART_DOCS", 128)
+    postings.build(*args, tmp_path / "parts.bin", workers=workers)
+    assert sorted(path.name for path in tmp_path.glob("*.bin*")) == ["one.bin", "parts.bin"]
+    with open(tmp_path / "one.bin", "rb") as one, open(tmp_path / "parts.bin", "rb") as parts:
+        whole, merged = postings.Postings.read(one), postings.Postings.read(parts)
+        assert whole.keys == merged.keys and whole.offsets == merged.offsets
+        assert len(whole.keys) > 1000
+        for key in whole.keys:  # the same sets (containers may be laid out otherwise)
+            assert whole.docs(key) == merged.docs(key)
     index.close()
