@@ -43,9 +43,9 @@ if TYPE_CHECKING:
 MAGIC = b"NCP1"
 META_KEY = "postings"  # "serial generation covers" of the current file
 TRIGRAM_BASE = 1 << 24  # trigram keys come after every code point
-BATCH_DOCS = 4096  # articles whose doc numbers wait in lists (~8 bytes per key of each)
+BATCH_DOCS = 2048  # articles whose doc numbers wait in lists (~8 bytes per key of each)
 BUILD_CHUNK_BYTES = 8 * 1024 * 1024  # text read at once while building
-PART_DOCS = 32768  # articles built at once (memory), in worker processes when there are more
+PART_DOCS = 16384  # articles built at once (memory), in worker processes when there are more
 REBUILD_UNCOVERED = 8  # rebuild once more than 1/8 of the text file is not covered
 # Characters whose spelling -i folds (either way): their key cannot stand for a folded needle.
 _FOLDED = {chr(code) for pair in CASE_FOLD.items() for code in pair}
