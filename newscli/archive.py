@@ -321,13 +321,11 @@ class Archive:
         found = sorted(everything, key=lambda result: -len(result.hits))
         return iter(found[:limit])
 
-    def _texts_with_hits(self, ids: builtins.list[str], query: Query) -> Iterator[TextHits]:
+    def _texts_with_hits(self, ids: Iterable[str], query: Query) -> Iterator[TextHits]:
         """These articles' hits, in this order (those without any left out), read from the
         index lazily in growing batches."""
         assert self._index is not None
-        size, start = FIRST_BATCH, 0
-        while start < len(ids):
-            batch = ids[start : start + size]
+        for batch in _batches(ids):
             stored = self._index.texts(batch)
             for article_id in batch:
                 if article_id in stored:
@@ -335,8 +333,6 @@ class Archive:
                     hits = text_hits(text, len(summary.title), query, normalized)
                     if hits:
                         yield TextHits(summary, text, hits)
-            start += size
-            size = min(size * 4, LARGEST_BATCH)
 
     def search_counts(
         self,
@@ -385,7 +381,9 @@ class Archive:
             and not filters.active
             and HitSort(sort) is HitSort.PUBLISHED
         ):
-            return islice(index.count_matches(query.patterns[0], newest_first=True), limit)
+            if limit is None:
+                return iter(index.count_matches(query.patterns[0], newest_first=True))
+            return islice(index.newest_matches(query.patterns[0]), limit)
         if (
             index is not None
             and query.any_of
@@ -417,36 +415,30 @@ class Archive:
             if hits:
                 yield ArticleHits(article, hits)
 
-    def _candidates(self, query: Query, filters: Filters) -> builtins.list[str]:
+    def _candidates(self, query: Query, filters: Filters) -> Iterator[str]:
         """Ids, newest first, of the articles the filters keep where some pattern occurs
-        (every pattern, with all_terms): a superset of the matches, read from the index."""
+        (every pattern, with all_terms): a superset of the matches, read from the index
+        (lazily for one pattern: a reader that stops early reads only the newest)."""
         assert self._index is not None
         if len(query.patterns) == 1 and not filters.active:
-            return [
-                article_id
-                for article_id, _ in self._index.count_matches(query.patterns[0], newest_first=True)
-            ]
+            return (article_id for article_id, _ in self._index.newest_matches(query.patterns[0]))
         found = [
             {article_id for article_id, _ in self._index.count_matches(matcher)}
             for matcher in query.patterns
         ]
         chosen = set.intersection(*found) if query.all_terms else set.union(*found)
         if not filters.active:
-            return self._index.newest_first(chosen)  # no summary read
-        return [item.id for item in filters.select(self._summaries_of(sorted(chosen)))]
+            return iter(self._index.newest_first(chosen))  # no summary read
+        return (item.id for item in filters.select(self._summaries_of(sorted(chosen))))
 
-    def _full(self, ids: builtins.list[str]) -> Iterator[Article]:
+    def _full(self, ids: Iterable[str]) -> Iterator[Article]:
         """These articles with their bodies, in this order, read lazily in growing batches."""
         assert self._index is not None
-        size, start = FIRST_BATCH, 0
-        while start < len(ids):
-            batch = ids[start : start + size]
+        for batch in _batches(ids):
             found = self._index.articles(batch)
             for article_id in batch:
                 if article_id in found:
                     yield found[article_id]
-            start += size
-            size = min(size * 4, LARGEST_BATCH)
 
     # --- whole articles --------------------------------------------------------------------
 
@@ -494,6 +486,16 @@ class Archive:
         """Write articles as they come: to `output` (a file name, a stream; stdout when None
         or "-"), or one file each into `folder`. Nothing is held but the article at hand."""
         return export(articles, form, script, output, folder=folder, force=force)
+
+
+def _batches(ids: Iterable[str]) -> Iterator[builtins.list[str]]:
+    """`ids` in batches of FIRST_BATCH, then four times more each, up to LARGEST_BATCH: the
+    first results come at once, and no more is taken from `ids` than a batch needs."""
+    remaining = iter(ids)
+    size = FIRST_BATCH
+    while batch := builtins.list(islice(remaining, size)):
+        yield batch
+        size = min(size * 4, LARGEST_BATCH)
 
 
 def export(

@@ -37,6 +37,8 @@ from newscli.postings import open_current as open_postings
 from newscli.refresh import Progress, RefreshStats, refresh
 from newscli.textstore import ChunkCounter, Entries, count_hits, count_hits_at
 
+# newest_matches reads the newest articles one region each before it counts everything.
+NEWEST_WINDOW = 256
 SCAN_ABOVE = 0.5  # a posting list naming more than this share of the articles: scan
 MAX_NEWS = 50  # new problems told one line each; beyond, the summary line counts them
 
@@ -468,25 +470,83 @@ class Index:
         entries, handle, size, postings = self._read_state(with_postings=keys is not None)
         with handle:
             try:
-                if not entries.ids:
-                    return []
-                found = None
-                if postings is not None and keys is not None:
-                    try:
-                        picked = postings.candidates(keys, entries)
-                    except Unusable:
-                        picked = None  # a damaged posting file: the scan answers
-                    # Candidates in most articles: one sequential scan reads about as much.
-                    if picked is not None and len(picked) <= len(entries.ids) * SCAN_ABOVE:
-                        found = count_hits_at(handle, size, entries, picked, matcher)
-                if found is None:
-                    found = count_hits(handle, size, entries, matcher)
+                found = _count(entries, handle, size, postings, keys, matcher)
             finally:
                 if postings is not None:
                     postings.handle.close()
         if newest_first:
             found = _newest_first(entries, found)
         return [(entries.ids[index], hits) for index, hits in found]
+
+    def newest_matches(
+        self, matcher: ChunkCounter, window: int = NEWEST_WINDOW
+    ) -> Iterator[tuple[str, int]]:
+        """count_matches(matcher, newest_first=True), lazily, for a reader that may stop
+        early (--max-results, -m, a closed pipe): the newest `window` articles are read
+        first, region by region, so a word found in most articles gives its first results
+        without reading the whole text file; only a reader that wants more than they hold
+        pays for the full count (posting list or scan), on the same committed state.
+
+        Damage met on the way rebuilds the index, and the rest comes from the rebuilt one
+        (without what was already given)."""
+        given: set[str] = set()
+        try:
+            for article_id, hits in self._newest_matches(matcher, window):
+                given.add(article_id)
+                yield article_id, hits
+        except Exception as error:
+            if not is_damage(error) or self.corpus is None:
+                raise
+            self.recover(error)
+            for article_id, hits in self.count_matches(matcher, newest_first=True):
+                if article_id not in given:
+                    yield article_id, hits
+
+    def _newest_matches(self, matcher: ChunkCounter, window: int) -> Iterator[tuple[str, int]]:
+        keys = query_keys(matcher)
+        entries, handle, size, postings = self._read_state(with_postings=keys is not None)
+        try:
+            with handle:
+                ids = entries.ids
+                order = _newest_order(entries, range(len(ids)))
+                head = order[:window]
+                in_head = dict(count_hits_at(handle, size, entries, sorted(head), matcher))
+                for position in head:
+                    if position in in_head:
+                        yield ids[position], in_head[position]
+                if len(order) <= window:
+                    return
+                found = _count(entries, handle, size, postings, keys, matcher)
+                head_set = set(head)
+                rest = [(position, hits) for position, hits in found if position not in head_set]
+                for position, hits in _newest_first(entries, rest):
+                    yield ids[position], hits
+        finally:
+            if postings is not None:
+                postings.handle.close()
+
+
+def _count(
+    entries: Entries,
+    handle: BinaryIO,
+    size: int,
+    postings: Postings | None,
+    keys: set[int] | None,
+    matcher: ChunkCounter,
+) -> list[tuple[int, int]]:
+    """(entry position, hits) of every match, in text order: on the posting list's
+    candidates when it has them and they are not most articles, else by a scan."""
+    if not entries.ids:
+        return []
+    if postings is not None and keys is not None:
+        try:
+            picked = postings.candidates(keys, entries)
+        except Unusable:
+            picked = None  # a damaged posting file: the scan answers
+        # Candidates in most articles: one sequential scan reads about as much.
+        if picked is not None and len(picked) <= len(entries.ids) * SCAN_ABOVE:
+            return count_hits_at(handle, size, entries, picked, matcher)
+    return count_hits(handle, size, entries, matcher)
 
 
 class StoredText(NamedTuple):
@@ -519,24 +579,25 @@ def _body_text(data: bytes) -> str:
     return str(json.loads(row).get("text") or "")
 
 
-class _Found(NamedTuple):
-    """A hit count as newest_first sees it (the entries' rel orders as the path does)."""
-
-    published_at: datetime | None
-    path: str
-    position: int  # in the entries
-    hits: int
+def _newest_order(entries: Entries, positions: Iterable[int]) -> list[int]:
+    """Entry positions in list's order (the shared rule, newscli.article.newest_first:
+    newest first, ties and undated ones by path), on the stored texts: `published` has one
+    fixed width in UTC, so its text order is time order, and `rels` order as paths do."""
+    published, rels = entries.published, entries.rels
+    dated: list[int] = []
+    undated: list[int] = []
+    for position in positions:
+        (dated if published[position] else undated).append(position)
+    dated.sort(key=rels.__getitem__)
+    dated.sort(key=lambda position: published[position] or "", reverse=True)  # ties: by path
+    undated.sort(key=rels.__getitem__)
+    return dated + undated
 
 
 def _newest_first(entries: Entries, found: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """`found` in list's order (the shared rule, newscli.article.newest_first)."""
-    published, rels = entries.published, entries.rels
-    dated = []
-    for position, hits in found:
-        moment = published[position]
-        when = datetime.fromisoformat(moment) if moment else None
-        dated.append(_Found(when, rels[position], position, hits))
-    return [(item.position, item.hits) for item in newest_first(dated)]
+    """`found` (position, hits) in list's order."""
+    hits = dict(found)
+    return [(position, hits[position]) for position in _newest_order(entries, hits)]
 
 
 def _problems(encoded: bytes) -> list[Problem]:
