@@ -38,6 +38,7 @@ from newscli.search import ArticleHits, Query, TextHits, article_hits, text_hits
 if TYPE_CHECKING:
     from newscli.corpus import Corpus, SourceFile
     from newscli.index import Index, ProblemNews
+    from newscli.load import LoadResult
     from newscli.refresh import RefreshStats
 
 __all__ = [
@@ -153,6 +154,7 @@ class Archive:
         self._corpus: Corpus | None = None
         self._index: Index | None = None
         self._everything: list[Article] | None = None  # without the index: all, newest first
+        self._parsed: dict[str, LoadResult] = {}  # parsed by a refresh that could not write
 
     # --- opening and closing ---------------------------------------------------------------
 
@@ -186,6 +188,7 @@ class Archive:
             self._index = outcome.index
             self.refreshed = outcome.stats
             self.warnings.extend(outcome.warnings)
+            self._parsed = outcome.parsed
             if self._index is not None:
                 self.problems = list(self._corpus.scan_problems) + self._index.problems()
         return self
@@ -229,7 +232,8 @@ class Archive:
         if self._everything is None:
             from newscli.load import load_articles
 
-            loaded = load_articles(self.corpus)
+            loaded = load_articles(self.corpus, self._parsed)
+            self._parsed = {}
             self.problems = loaded.problems
             self._everything = newest_first(loaded.articles)
         return self._everything

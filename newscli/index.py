@@ -32,9 +32,10 @@ from newscli.cache import (
     summary_crc,
 )
 from newscli.corpus import Corpus, SourceFile
+from newscli.load import LoadResult
 from newscli.postings import Postings, Unusable, query_keys
 from newscli.postings import open_current as open_postings
-from newscli.refresh import Progress, RefreshStats, refresh
+from newscli.refresh import Progress, RefreshStats, WriteFailed, refresh
 from newscli.textstore import ChunkCounter, Entries, count_hits, count_hits_at
 
 # newest_matches reads the newest articles one region each before it counts everything.
@@ -636,6 +637,9 @@ class IndexOutcome:
     index: Index | None
     stats: RefreshStats | None = None
     warnings: list[str] = field(default_factory=list)
+    # Without the index after a write failed: the files its refresh parsed (rel → result),
+    # for the command to use instead of parsing them again.
+    parsed: dict[str, LoadResult] = field(default_factory=dict)
 
 
 def open_index(corpus: Corpus, progress: Progress | None = None) -> IndexOutcome:
@@ -654,6 +658,13 @@ def open_index(corpus: Corpus, progress: Progress | None = None) -> IndexOutcome
             index.warnings.append(f"the index was damaged ({_reason(error)}); rebuilt")
             index.recovered = True
             stats = refresh(index.cache, corpus, progress, wipe_first=True)
+    except WriteFailed as failure:
+        index.close()
+        return IndexOutcome(
+            None,
+            warnings=[f"cannot update the index: {failure.error}; working without it"],
+            parsed=failure.parsed,
+        )
     except (OSError, sqlite3.Error, IndexDamaged) as error:
         index.close()
         return IndexOutcome(

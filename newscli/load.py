@@ -7,7 +7,7 @@ load adds is the verdict: an article, a problem, or a file that is not an articl
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from newscli.article import Article, Problem
@@ -88,17 +88,22 @@ class Loaded:
     problems: list[Problem]
 
 
-def load_all(corpus: Corpus) -> Iterator[LoadResult]:
-    """Every file of the corpus loaded, one at a time, in the scan's order."""
+def load_all(
+    corpus: Corpus, parsed: Mapping[str, LoadResult] | None = None
+) -> Iterator[LoadResult]:
+    """Every file of the corpus loaded, one at a time, in the scan's order (those in
+    `parsed`, by rel, already were: an index refresh that could not write them)."""
+    done = parsed or {}
     for source in corpus.files:
-        yield load(source)
+        found = done.get(source.rel)
+        yield load(source) if found is None else found
 
 
-def load_articles(corpus: Corpus) -> Loaded:
+def load_articles(corpus: Corpus, parsed: Mapping[str, LoadResult] | None = None) -> Loaded:
     """Every article of the corpus, and every problem met on the way."""
     articles: list[Article] = []
     problems = list(corpus.scan_problems)
-    for result in load_all(corpus):
+    for result in load_all(corpus, parsed):
         problems.extend(result.problems)
         if result.article is not None:
             articles.append(result.article)

@@ -14,6 +14,7 @@ import hashlib
 import json
 import marshal
 import os
+import sqlite3
 import time
 import zlib
 from collections import deque
@@ -24,7 +25,7 @@ from itertools import islice
 
 from newscli import postings
 from newscli.article import Article, Problem
-from newscli.cache import SUMMARY_FIELDS, Cache, path_key, path_of, summary_crc
+from newscli.cache import SUMMARY_FIELDS, Cache, is_damage, path_key, path_of, summary_crc
 from newscli.corpus import Corpus, FolderState, SourceFile
 from newscli.load import LoadResult, load
 from newscli.textstore import Entries, append_text, compact, text_crc
@@ -48,6 +49,17 @@ class RefreshStats:
     @property
     def parsed(self) -> int:
         return self.added + self.changed
+
+
+class WriteFailed(Exception):
+    """Writing the index failed (a full disk…) while files were being parsed. The parsing
+    went on without writing: `parsed` holds every file parsed since the failure (rel →
+    LoadResult), so that the command goes on without the index and parses none again."""
+
+    def __init__(self, error: BaseException, parsed: dict[str, LoadResult]) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.parsed = parsed
 
 
 @dataclass
@@ -359,11 +371,26 @@ class Refresh:
         done = 0
         if self.progress:
             self.progress(0, len(todo))
+        failed: BaseException | None = None
+        parsed: dict[str, LoadResult] = {}
         for rows in self._parsed_batches(batches, len(todo)):
-            self.cache.write(partial(self.store, rows))
+            if failed is None:
+                try:
+                    self.cache.write(partial(self.store, rows))
+                except (OSError, sqlite3.Error) as error:
+                    if is_damage(error):
+                        raise
+                    failed = error
+            if failed is not None:  # kept for the command, which goes on without the index
+                for row in rows:
+                    parsed[row.rel] = LoadResult(
+                        corpus.source(row.rel), row.article, row.problems, row.status == "ignored"
+                    )
             done += len(rows)
             if self.progress:
                 self.progress(done, len(todo))
+        if failed is not None:
+            raise WriteFailed(failed, parsed)
         self._maybe_compact()
 
     def _parsed_batches(

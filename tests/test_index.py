@@ -19,9 +19,9 @@ from typer.testing import CliRunner, Result
 from newscli import cli
 from newscli.archive import Archive
 from newscli.article import Summary, newest_first
-from newscli.corpus import load_corpus
+from newscli.corpus import SourceFile, load_corpus
 from newscli.index import Index, index_dir_for
-from newscli.load import load_articles
+from newscli.load import LoadResult, load_articles
 from newscli.printer import search_result_lines
 from newscli.refresh import IndexedRow, Refresh
 from newscli.search import Matcher, Query
@@ -261,6 +261,95 @@ def test_full_disk_during_refresh_falls_back(
     assert len(result.stderr.splitlines()) == 1 and "No space left on device" in result.stderr
     monkeypatch.undo()
     assert _ids(seeds_copy, "金正恩") == ["dc6d1d42a4", "38cea08e8c"]  # and it recovers
+
+
+def _count_parses(monkeypatch: pytest.MonkeyPatch, counter: Path) -> None:
+    """Count every file parse in `counter` (a byte each: forked workers count too)."""
+    from newscli import load as load_module
+    from newscli import refresh as refresh_module
+
+    original = load_module.load
+
+    def counted(source: SourceFile) -> LoadResult:
+        handle = os.open(counter, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        os.write(handle, b"x")
+        os.close(handle)
+        return original(source)
+
+    monkeypatch.setattr(load_module, "load", counted)
+    monkeypatch.setattr(refresh_module, "load", counted)
+
+
+@pytest.mark.parametrize("in_workers", [False, True])
+def test_a_full_disk_parses_each_file_once(
+    corpus_slice: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_workers: bool
+) -> None:
+    """A disk that stays full: the refresh cannot write its first batch. It goes on parsing
+    without writing, and the command uses what it parsed: every file is parsed once (the
+    fallback without the index parsed everything a second time), one warning line."""
+    import errno
+
+    clean = runner.invoke(cli.app, ["list", "--no-index", "--corpus", str(corpus_slice)])
+    files = len(load_corpus(corpus_slice).files)
+    counter = tmp_path / "parses"
+    _count_parses(monkeypatch, counter)
+
+    def full(self: Refresh, rows: list[IndexedRow]) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Refresh, "store", full)
+    monkeypatch.setattr("newscli.refresh.BATCH", 8)
+    monkeypatch.setattr("newscli.refresh.PARALLEL_FROM", 1 if in_workers else 10**9)
+    for _ in range(2):  # and the same on the next command
+        counter.write_bytes(b"")
+        result = runner.invoke(cli.app, ["list", "--corpus", str(corpus_slice)])
+        assert result.exit_code == 0 and result.stdout == clean.stdout
+        assert result.stderr.splitlines() == [
+            "newscli: warning: cannot update the index: [Errno 28] No space left on device;"
+            " working without it"
+        ]
+        assert counter.stat().st_size == files
+
+
+def test_a_file_size_limit_parses_each_file_once(corpus_slice: Path, tmp_path: Path) -> None:
+    """The real thing: writes past RLIMIT_FSIZE fail (EFBIG, SIGXFSZ ignored), in SQLite's
+    files and the text file alike; the answer is right and each file is parsed once."""
+    env = {**os.environ, "NEWSCLI_CACHE_DIR": str(tmp_path / "cache")}
+    clean = subprocess.run(
+        [sys.executable, "-m", "newscli", "list", "--no-index", "--corpus", str(corpus_slice)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    files = len(load_corpus(corpus_slice).files)
+    counter = tmp_path / "parses"
+    script = textwrap.dedent(
+        f"""
+        import os, resource, signal, sys
+        from newscli import cli, load, refresh
+        original = load.load
+        def counted(source):
+            handle = os.open({str(counter)!r}, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+            os.write(handle, b"x")
+            os.close(handle)
+            return original(source)
+        load.load = refresh.load = counted
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, resource.RLIM_INFINITY))
+        sys.argv = ["newscli", "list", "--corpus", {str(corpus_slice)!r}]
+        cli.main()
+        """
+    )
+    for _ in range(2):
+        counter.write_bytes(b"")
+        result = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300
+        )
+        assert result.returncode == 0 and result.stdout == clean.stdout
+        assert len(result.stderr.splitlines()) == 1, result.stderr
+        assert "cannot update the index" in result.stderr
+        assert counter.stat().st_size == files
 
 
 def test_two_processes_at_once(corpus_slice: Path) -> None:
