@@ -38,7 +38,7 @@ from newscli import NORMALIZER_VERSION, PARSER_VERSION
 from newscli.article import NEWEST_FIRST_SQL
 from newscli.textstore import Damaged, Entries
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 ENV_CACHE_DIR = "NEWSCLI_CACHE_DIR"
 
 _META_SCHEMA = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -50,7 +50,8 @@ CREATE TABLE IF NOT EXISTS files (
     mtime_ns INTEGER NOT NULL,
     status TEXT NOT NULL,          -- article | problem | ignored
     problems BLOB,                 -- JSON list of [path, reason, kind], NULL if none
-    told INTEGER NOT NULL          -- 0 while its problems are news to the user
+    told INTEGER NOT NULL,         -- 0 while its problems are news to the user
+    crc INTEGER NOT NULL           -- file_crc of rel, size, mtime_ns, status, problems
 );
 CREATE INDEX IF NOT EXISTS files_with_problems ON files (told) WHERE problems IS NOT NULL;
 CREATE TABLE IF NOT EXISTS articles (
@@ -103,6 +104,21 @@ def summary_crc(values: tuple[str | bytes | int | None, ...]) -> int:
     """The checksum of a row's SUMMARY_FIELDS values (str, bytes, int or None each)."""
     # repr, not marshal: marshal's output depends on which equal objects are the same one.
     return zlib.crc32(repr(values).encode("utf-8", "surrogatepass"))
+
+
+def file_crc(rel: bytes, size: int, mtime_ns: int, status: str, problems: bytes | None) -> int:
+    """The checksum of a files row (not `told`, which only decides whether a problem is
+    said again): a damaged size or mtime would make a changed file look unchanged."""
+    return zlib.crc32(
+        repr((rel, size, mtime_ns, status, problems)).encode("utf-8", "surrogatepass")
+    )
+
+
+def check_file_row(
+    rel: bytes, size: int, mtime_ns: int, status: str, problems: bytes | None, crc: int
+) -> None:
+    if file_crc(rel, size, mtime_ns, status, problems) != crc:
+        raise Damaged(f"the stored file row {path_of(rel)!r} fails its checksum")
 
 
 def is_damage(error: BaseException) -> bool:
@@ -342,7 +358,10 @@ class Cache:
     # --- reading the tables --------------------------------------------------------------
 
     def files_rows(self) -> Iterator[tuple[str, int, int]]:
-        for rel, size, mtime in self.db.execute("SELECT rel, size, mtime_ns FROM files"):
+        for rel, size, mtime, status, problems, crc in self.db.execute(
+            "SELECT rel, size, mtime_ns, status, problems, crc FROM files"
+        ):
+            check_file_row(rel, size, mtime, status, problems, crc)
             yield path_of(rel), size, mtime
 
     def entries_from_tables(self) -> Entries:

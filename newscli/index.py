@@ -25,6 +25,7 @@ from newscli.cache import (
     Cache,
     IndexDamaged,
     IndexUnavailable,
+    check_file_row,
     index_dir_for,
     is_damage,
     path_key,
@@ -179,7 +180,11 @@ class Index:
     def problems(self) -> list[Problem]:
         """Every problem of every file (not those of the folder walk: the corpus has them)."""
         found: list[Problem] = []
-        for (encoded,) in self.db.execute("SELECT problems FROM files WHERE problems IS NOT NULL"):
+        for rel, size, mtime_ns, status, encoded, crc in self.db.execute(
+            "SELECT rel, size, mtime_ns, status, problems, crc FROM files"
+            " WHERE problems IS NOT NULL"
+        ):
+            check_file_row(rel, size, mtime_ns, status, encoded, crc)
             found.extend(_problems(encoded))
         return found
 
@@ -199,12 +204,14 @@ class Index:
                 untold.append(_Untold(Problem(path_of(path), reason, kind), walk=(path, reason)))
         columns = ", ".join(f"a.{name}" for name in _SUMMARY_FIELDS)
         for row in db.execute(
-            f"SELECT f.rel, f.size, f.mtime_ns, f.problems, {columns} FROM files f"
-            " LEFT JOIN articles a ON a.rel = f.rel WHERE f.problems IS NOT NULL AND f.told = 0"
+            f"SELECT f.rel, f.size, f.mtime_ns, f.problems, f.status, f.crc, {columns}"
+            " FROM files f LEFT JOIN articles a ON a.rel = f.rel"
+            " WHERE f.problems IS NOT NULL AND f.told = 0"
         ):
-            rel, size, mtime_ns, encoded = row[:4]
-            is_article = row[4] is not None
-            if keep is not None and not (is_article and keep(_summary(row[4:]))):
+            rel, size, mtime_ns, encoded, status, crc = row[:6]
+            check_file_row(rel, size, mtime_ns, status, encoded, crc)
+            is_article = row[6] is not None
+            if keep is not None and not (is_article and keep(_summary(row[6:]))):
                 continue
             for problem in _problems(encoded):
                 untold.append(_Untold(problem, file=(rel, size, mtime_ns)))
@@ -312,10 +319,13 @@ class Index:
     @_recovering
     def ignored(self) -> list[str]:
         root = str(self.root)
-        return [
-            os.path.join(root, path_of(rel))
-            for (rel,) in self.db.execute("SELECT rel FROM files WHERE status = 'ignored'")
-        ]
+        found = []
+        for rel, size, mtime_ns, status, problems, crc in self.db.execute(
+            "SELECT rel, size, mtime_ns, status, problems, crc FROM files WHERE status = 'ignored'"
+        ):
+            check_file_row(rel, size, mtime_ns, status, problems, crc)
+            found.append(os.path.join(root, path_of(rel)))
+        return found
 
     def iter_summaries(self, limit: int | None = None) -> Iterator[Summary]:
         """Articles without their bodies, newest first, one at a time as SQLite reads them

@@ -25,7 +25,15 @@ from itertools import islice
 
 from newscli import postings
 from newscli.article import Article, Problem
-from newscli.cache import SUMMARY_FIELDS, Cache, is_damage, path_key, path_of, summary_crc
+from newscli.cache import (
+    SUMMARY_FIELDS,
+    Cache,
+    file_crc,
+    is_damage,
+    path_key,
+    path_of,
+    summary_crc,
+)
 from newscli.corpus import Corpus, FolderState, SourceFile
 from newscli.load import LoadResult, load
 from newscli.textstore import Entries, append_text, compact, text_crc
@@ -434,8 +442,16 @@ class Refresh:
                 if not told and row.rel in self.recheck:
                     told = self._still_told(key, row.mtime_ns, problems)
                 db.execute(
-                    "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
-                    (key, size, row.mtime_ns, row.status, problems, told),
+                    "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        key,
+                        size,
+                        row.mtime_ns,
+                        row.status,
+                        problems,
+                        told,
+                        file_crc(key, size, row.mtime_ns, row.status, problems),
+                    ),
                 )
                 article = row.article
                 if article is None:

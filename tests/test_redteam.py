@@ -335,3 +335,29 @@ def test_rebuilds_racing_readers(pristine: Pristine, tmp_path: Path, seed: int) 
             assert result.stdout == pristine.answers[("search", "-c", "美国")]
         else:
             assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_a_damaged_files_row_never_makes_a_changed_file_look_unchanged(
+    pristine: Pristine, tmp_path: Path
+) -> None:
+    """A file edited in place (same size), and its files row's mtime damaged into the new
+    one, while the snapshots are stale (a killed writer): the row's checksum finds it, so
+    the edit is seen (without it the index answered from the old text with exit 0)."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(pristine.corpus, corpus)
+    cache = tmp_path / "cache"
+    assert _run(corpus, cache, ("search", "-c", "美国"))[0] == 0
+    edited = next(p for p in sorted(corpus.rglob("*.md")) if "美国".encode() in p.read_bytes())
+    edited.write_bytes(edited.read_bytes().replace("美国".encode(), "龘龘".encode()))
+    os.environ["NEWSCLI_CACHE_DIR"] = str(cache)  # the autouse fixture restores it
+    folder = index_dir_for(corpus)
+    rel = os.fsencode(str(edited.relative_to(corpus)))
+    with sqlite3.connect(folder / "index.sqlite") as db:
+        db.execute("UPDATE files SET mtime_ns = ? WHERE rel = ?", (edited.stat().st_mtime_ns, rel))
+        db.execute("UPDATE meta SET value = '0' WHERE key = 'snapshots_fresh'")
+    command = ("search", "-c", "龘龘")
+    clean = _run(corpus, tmp_path / "none", (*command, "--no-index"))
+    assert clean[0] == 0 and clean[1]
+    code, stdout, stderr = _run(corpus, cache, command)
+    assert (code, stdout) == (0, clean[1])
+    assert sum("damaged" in line for line in stderr.splitlines()) == 1
