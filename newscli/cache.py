@@ -17,8 +17,10 @@ corpus: ``corpora/<hash of the corpus path>/``
   any process may replace it (atomically); missing or damaged, every folder is listed.
 - ``build.lock``: flocked by the one process that refreshes the index at a time.
 
-Everything read is checked (crc32 per article row, JSON and text region; per snapshot):
-damage raises `IndexDamaged` (or a sqlite3.DatabaseError), and the index is rebuilt.
+Everything read is checked (crc32 per article row, JSON and text region; per files row;
+per snapshot): damage in the tables or the text raises `IndexDamaged` (or a
+sqlite3.DatabaseError), and the index is rebuilt; a damaged snapshot is read from the
+tables instead and made again from them (repair_snapshots).
 """
 
 from __future__ import annotations
@@ -172,6 +174,8 @@ class Cache:
         self.folder = folder
         self.db_path = folder / "index.sqlite"
         self.warnings: list[str] = []
+        # (snapshot serial, reason) of a damaged snapshot met, until repair_snapshots
+        self.damaged_snapshot: tuple[str, str] | None = None
         try:
             folder.mkdir(parents=True, exist_ok=True)
             if not os.access(folder, os.W_OK):
@@ -387,9 +391,10 @@ class Cache:
         try:
             loaded = marshal.loads(data)
         except (ValueError, EOFError, TypeError):
-            raise Damaged("the files snapshot does not load") from None
+            loaded = None
         if not isinstance(loaded, dict):
-            raise Damaged("the files snapshot does not load")
+            self._snapshot_damaged("files", "it does not load")
+            return None
         return loaded
 
     def entries_snapshot(self) -> Entries | None:
@@ -398,7 +403,8 @@ class Cache:
             return None
         entries = Entries.loads(data)
         if entries is None:
-            raise Damaged("the entries snapshot does not load")
+            self._snapshot_damaged("entries", "it does not load")
+            return None
         return entries
 
     def files(self) -> dict[str, tuple[int, int]]:
@@ -414,7 +420,8 @@ class Cache:
 
     def _snapshot(self, name: str) -> bytes | None:
         """A saved snapshot, or None when a killed or running writer may have outdated it
-        (or a newer writer has already replaced it): callers then read the tables."""
+        (or a newer writer has already replaced it), or when it is damaged: callers then
+        read the tables."""
         if not self.snapshots_fresh:
             return None
         path = self.folder / f"snapshot-{name}-{self.meta('snapshot_serial', '0')}.marshal"
@@ -423,8 +430,39 @@ class Cache:
         except OSError:
             return None
         if data[:4] != SNAPSHOT_MAGIC or int.from_bytes(data[4:8], "big") != zlib.crc32(data[8:]):
-            raise Damaged(f"{path.name} fails its checksum")
+            self._snapshot_damaged(name, f"{path.name} fails its checksum")
+            return None
         return data[8:]
+
+    def _snapshot_damaged(self, name: str, reason: str) -> None:
+        """A snapshot is only a faster copy of the tables (which are checksummed row by
+        row): a damaged one is read from the tables now and made again by repair_snapshots,
+        not a reason to rebuild the index."""
+        if self.damaged_snapshot is None:
+            self.damaged_snapshot = (self.meta("snapshot_serial", "0"), f"{name}: {reason}")
+
+    def repair_snapshots(self) -> str | None:
+        """Make a damaged snapshot again from the tables (outside any read transaction);
+        return the one line to tell, or None if none was damaged. Only if no write came
+        since it was found (a writer makes its own snapshots)."""
+        found, self.damaged_snapshot = self.damaged_snapshot, None
+        if found is None:
+            return None
+        serial, reason = found
+
+        def save() -> None:
+            if self.snapshots_fresh and self.meta("snapshot_serial", "0") == serial:
+                self.save_snapshots()
+
+        try:
+            self.transaction(save)
+            self.remove_old_snapshots()
+        except (OSError, sqlite3.Error) as error:  # busy, full: the tables answered anyway
+            return f"a snapshot of the index was damaged ({reason}); read the tables ({error})"
+        return (
+            f"a snapshot of the index was damaged ({reason}); made it again from the tables"
+            " (the rest of the index is whole)"
+        )
 
     def save_snapshots(self, files: bytes | None = None, entries: Entries | None = None) -> None:
         """Write the snapshots (inside a write transaction), from the tables unless given.

@@ -258,10 +258,12 @@ class Index:
     def known_files(self) -> list[SourceFile]:
         """The files as of the last refresh (no scan): for finding ARTICLE quickly."""
         root = str(self.root)
-        return [
+        found = [
             SourceFile(os.path.join(root, rel), rel, size, mtime)
             for rel, (size, mtime) in self.cache.files().items()
         ]
+        self._repair_snapshots()
+        return found
 
     @_recovering
     def ids_beginning(self, prefix: str) -> list[tuple[str, SourceFile]]:
@@ -464,8 +466,15 @@ class Index:
                 postings = open_postings(self.cache) if with_postings else None
             finally:
                 self.db.execute("COMMIT")
+            self._repair_snapshots()
             return entries, handle, size, postings
         raise IndexDamaged("the text file keeps disappearing")
+
+    def _repair_snapshots(self) -> None:
+        """A damaged snapshot met by a read (which used the tables): make it again, say so."""
+        told = self.cache.repair_snapshots()
+        if told is not None:
+            self.tell(told)
 
     @_recovering
     def count_matches(
@@ -680,6 +689,9 @@ def open_index(corpus: Corpus, progress: Progress | None = None) -> IndexOutcome
         return IndexOutcome(
             None, warnings=[f"cannot update the index: {error}; working without it"]
         )
+    repaired = index.cache.repair_snapshots()  # one the refresh met (and read around)
+    if repaired is not None:
+        index.warnings.append(repaired)
     return IndexOutcome(index, stats, index.warnings)
 
 

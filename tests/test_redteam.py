@@ -22,8 +22,9 @@ from typer.testing import CliRunner
 
 from newscli import cli
 from newscli.cache import index_dir_for
-from newscli.corpus import load_corpus
+from newscli.corpus import SourceFile, load_corpus
 from newscli.index import Index
+from newscli.load import LoadResult
 
 CASES = int(os.environ.get("NEWSCLI_REDTEAM_CASES", "50"))
 COMMANDS = (
@@ -361,3 +362,69 @@ def test_a_damaged_files_row_never_makes_a_changed_file_look_unchanged(
     code, stdout, stderr = _run(corpus, cache, command)
     assert (code, stdout) == (0, clean[1])
     assert sum("damaged" in line for line in stderr.splitlines()) == 1
+
+
+def _count_parses(monkeypatch: pytest.MonkeyPatch, counter: Path) -> None:
+    """Count every file parse in `counter` (a byte each: forked workers count too)."""
+    from newscli import load as load_module
+    from newscli import refresh as refresh_module
+
+    original = load_module.load
+
+    def counted(source: SourceFile) -> LoadResult:
+        handle = os.open(counter, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        os.write(handle, b"x")
+        os.close(handle)
+        return original(source)
+
+    counter.write_bytes(b"")
+    monkeypatch.setattr(load_module, "load", counted)
+    monkeypatch.setattr(refresh_module, "load", counted)
+
+
+def _flip_snapshot(folder: Path, name: str) -> None:
+    (snapshot,) = folder.glob(f"snapshot-{name}-*.marshal")
+    data = bytearray(snapshot.read_bytes())
+    data[8 + (len(data) - 8) // 2] ^= 0x5A  # past the magic and crc: a byte of the data
+    snapshot.write_bytes(bytes(data))
+
+
+def test_a_damaged_entries_snapshot_is_made_again_from_the_tables(
+    pristine: Pristine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The snapshot is derived from the checksummed tables: it is made again from them, not
+    the whole index from the files (no file is parsed), and the warning says which part."""
+    cache, folder = _case_cache(pristine, tmp_path)
+    _flip_snapshot(folder, "entries")
+    counter = tmp_path / "parses"
+    _count_parses(monkeypatch, counter)
+    command = ("search", "-c", "美国")
+    code, stdout, stderr = _run(pristine.corpus, cache, command)
+    assert (code, stdout) == (0, pristine.answers[command])
+    (line,) = stderr.splitlines()
+    assert "snapshot-entries-" in line and "made it again from the tables" in line
+    assert counter.stat().st_size == 0
+    code, stdout, stderr = _run(pristine.corpus, cache, command)  # and it holds
+    assert (code, stdout, stderr) == (0, pristine.answers[command], "")
+
+
+def test_a_damaged_files_snapshot_is_made_again_from_the_tables(
+    pristine: Pristine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refresh that needs the files snapshot (one file touched) reads the tables instead
+    and parses that one file only (the whole corpus was parsed again)."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(pristine.corpus, corpus)
+    cache = tmp_path / "cache"
+    assert _run(corpus, cache, ("list",))[0] == 0
+    os.environ["NEWSCLI_CACHE_DIR"] = str(cache)  # the autouse fixture restores it
+    _flip_snapshot(index_dir_for(corpus), "files")
+    touched = next(p for p in sorted(corpus.rglob("*.md")))
+    os.utime(touched, ns=(touched.stat().st_atime_ns, touched.stat().st_mtime_ns + 10**9))
+    counter = tmp_path / "parses"
+    _count_parses(monkeypatch, counter)
+    code, stdout, stderr = _run(corpus, cache, ("list",))
+    assert (code, stdout) == (0, pristine.answers[("list",)])
+    (line,) = stderr.splitlines()
+    assert "files: " in line and "made it again from the tables" in line
+    assert counter.stat().st_size == 1
