@@ -199,15 +199,7 @@ class Cache:
                 raise sqlite3.DatabaseError(
                     f"articles has {columns} columns, not {ARTICLE_COLUMNS}"
                 )
-            db.execute("BEGIN")  # both values from one committed state
-            try:
-                text_size = int(_meta_of(db, "text_size") or 0)
-                generation = _meta_of(db, "generation") or 0
-            finally:
-                db.execute("COMMIT")
-            text_path = self.folder / f"text-{generation}.bin"
-            if text_size and (not text_path.exists() or text_path.stat().st_size < text_size):
-                raise sqlite3.DatabaseError(f"{text_path.name} is shorter than recorded")
+            self._check_text_file(db)
             return db
         except sqlite3.DatabaseError as error:
             if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
@@ -215,6 +207,33 @@ class Cache:
             self.warnings.append(f"index {self.db_path} was damaged ({error}); rebuilding it")
             self._remove_files()
             return self._open_db()
+
+    def _check_text_file(self, db: sqlite3.Connection) -> None:
+        """The text file must be at least as long as the committed state says. Its size and
+        generation are read in one transaction (one committed state); that generation's file
+        may have been unlinked since by a compaction or rebuild that committed a new one: if
+        the generation has changed, check again."""
+        seen: set[str] = set()
+        while True:
+            db.execute("BEGIN")  # both values from one committed state
+            try:
+                text_size = int(_meta_of(db, "text_size") or 0)
+                generation = _meta_of(db, "generation") or "0"
+            finally:
+                db.execute("COMMIT")
+            if not text_size:
+                return
+            text_path = self.folder / f"text-{generation}.bin"
+            try:
+                size = text_path.stat().st_size
+            except FileNotFoundError:
+                if generation in seen:
+                    raise sqlite3.DatabaseError(f"{text_path.name} is missing") from None
+                seen.add(generation)
+                continue
+            if size < text_size:
+                raise sqlite3.DatabaseError(f"{text_path.name} is shorter than recorded")
+            return
 
     def _remove_files(self) -> None:
         for name in os.listdir(self.folder):  # not build.lock: others may be waiting on it

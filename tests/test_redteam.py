@@ -288,6 +288,52 @@ def test_a_rebuild_never_empties_what_a_reader_is_reading(
     reader.close()
 
 
+def test_opening_while_a_compaction_commits_keeps_the_index(
+    pristine: Pristine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening checks the text file against the committed text_size and generation; here a
+    compaction commits (and unlinks the old file) right after text_size is read. Read in
+    two transactions, the old size met the new, shorter file; read in one, the old
+    generation's file is gone by the check. Either way the live index was thrown away as
+    "damaged": now the state is read again and the index kept."""
+    from newscli import cache as cache_module
+    from newscli import refresh
+    from newscli.cache import Cache
+
+    corpus_copy = tmp_path / "corpus"
+    shutil.copytree(pristine.corpus, corpus_copy)
+    monkeypatch.setenv("NEWSCLI_CACHE_DIR", str(tmp_path / "c"))
+    monkeypatch.setattr(refresh, "COMPACT_WHEN_DEAD", 2.0)  # not until the hook below
+    corpus = load_corpus(corpus_copy)
+    builder = Index(corpus.root)
+    builder.refresh(corpus, workers=1)
+    posts = sorted(corpus_copy.rglob("*.md"))
+    for post in posts[: len(posts) // 2]:
+        post.unlink()
+    corpus = load_corpus(corpus_copy)
+    builder.refresh(corpus, workers=1)
+    assert builder.cache.meta_int("dead_bytes") > 0
+    articles = builder.count()
+    original = cache_module._meta_of
+    compacted: list[int] = []
+
+    def compacting_meanwhile(db: sqlite3.Connection, key: str) -> str | None:
+        value = original(db, key)
+        if key == "text_size" and db is not builder.db and not compacted:
+            compacted.append(builder.cache.meta_int("generation"))
+            builder.cache.write(refresh.Refresh(builder.cache, corpus, None, 1)._compact)
+            builder.cache.remove_old_texts()
+        return value
+
+    monkeypatch.setattr(cache_module, "_meta_of", compacting_meanwhile)
+    reader = Cache(builder.folder)
+    assert compacted and builder.cache.meta_int("generation") == compacted[0] + 1
+    assert reader.warnings == []
+    assert reader.db.execute("SELECT count(*) FROM articles").fetchone()[0] == articles
+    reader.close()
+    builder.close()
+
+
 def test_one_build_at_a_time_the_others_wait(pristine: Pristine, tmp_path: Path) -> None:
     """While a build holds the corpus's build lock, a cold `list` waits for it (it neither
     answers from a half-built index nor parses the corpus a second time)."""
