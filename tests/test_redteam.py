@@ -21,6 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 from newscli import cli
+from newscli.archive import Archive
 from newscli.cache import index_dir_for
 from newscli.corpus import SourceFile, load_corpus
 from newscli.index import Index
@@ -199,21 +200,66 @@ def test_summaries_with_a_changed_column_are_not_listed(pristine: Pristine, tmp_
     assert sum("damaged" in line for line in stderr.splitlines()) == 1
 
 
-def test_a_reader_during_a_cold_build_never_answers_empty(
-    pristine: Pristine, tmp_path: Path
+def test_a_reader_during_a_cold_build_waits_and_parses_nothing(
+    pristine: Pristine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Two processes on a cold cache: the reader's answer is the whole one, or it fails in
-    one line (never an empty list with exit 0)."""
-    env = {**os.environ, "NEWSCLI_CACHE_DIR": str(tmp_path / "cold")}
-    command = [sys.executable, "-m", "newscli", "list", "--corpus", str(pristine.corpus)]
-    builder = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    reader = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
-    out, _ = builder.communicate(timeout=300)
-    assert out.decode() == pristine.answers[("list",)]
-    if reader.returncode == 0:
-        assert reader.stdout == pristine.answers[("list",)]
-    else:
-        assert len(reader.stderr.strip().splitlines()) == 1
+    """A cold build paused right after its first batch committed; a second process (a
+    thread here, with its own connection and open file) opens the index meanwhile: it waits
+    for the build, parses no file itself, and then reads every article (it once listed
+    nothing with exit 0; without the build lock it parses the rest a second time)."""
+    import threading
+    from collections import Counter
+
+    from newscli import load as load_module
+    from newscli import refresh
+
+    monkeypatch.setenv("NEWSCLI_CACHE_DIR", str(tmp_path / "cold"))
+    monkeypatch.setattr(refresh, "BATCH", 5)
+    corpus = load_corpus(pristine.corpus)
+    with Archive(pristine.corpus, use_index=False) as archive:
+        expected = [summary.id for summary in archive.list()]
+    parsed_by: Counter[str] = Counter()
+    original = load_module.load
+
+    def counted(source: SourceFile) -> LoadResult:
+        parsed_by[threading.current_thread().name] += 1
+        return original(source)
+
+    monkeypatch.setattr(refresh, "load", counted)
+    committed, go = threading.Event(), threading.Event()
+
+    def pause_after_the_first_batch(done: int, total: int) -> None:
+        if done == 5:
+            committed.set()
+            go.wait(120)
+
+    def build() -> None:
+        index = Index(corpus.root)
+        index.refresh(corpus, pause_after_the_first_batch, workers=1)
+        index.close()
+
+    answers: list[list[str]] = []
+
+    def read() -> None:
+        index = Index(corpus.root)
+        index.refresh(corpus, workers=1)
+        answers.append([summary.id for summary in index.summaries()])
+        index.close()
+
+    builder = threading.Thread(target=build, name="builder")
+    builder.start()
+    assert committed.wait(120)
+    reader = threading.Thread(target=read, name="reader")
+    reader.start()
+    reader.join(2)
+    waited = reader.is_alive()
+    go.set()
+    builder.join(300)
+    reader.join(300)
+    assert parsed_by["reader"] == 0
+    assert parsed_by["builder"] == len(corpus.files)
+    assert waited
+    assert answers == [expected]
 
 
 # --- races: rebuilds, compaction, one build at a time -------------------------------------
