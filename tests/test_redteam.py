@@ -401,33 +401,88 @@ def test_one_build_at_a_time_the_others_wait(pristine: Pristine, tmp_path: Path)
     assert reader.returncode == 0 and out.decode() == pristine.answers[("list",)]
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_rebuilds_racing_readers(pristine: Pristine, tmp_path: Path, seed: int) -> None:
-    """`index --rebuild` in a loop in one process, `search -c` in another: every answer is
-    the clean one, or one line and a non-zero exit."""
+_PAUSED_REBUILD = """
+import pathlib, sys, time
+from newscli import cli, refresh
+signals = pathlib.Path(sys.argv[1])
+original = refresh.Refresh.store
+stored = []
+def store(self, rows):
+    original(self, rows)
+    stored.append(len(rows))
+    if len(stored) == 2:  # two batches written: the old tables are gone unless one transaction
+        (signals / "rebuilding").touch()
+        while not (signals / "go-on").exists():
+            time.sleep(0.05)
+refresh.BATCH = 5
+refresh.Refresh.store = store
+sys.argv = ["newscli", "index", "--rebuild", "--corpus", sys.argv[2]]
+cli.main()
+"""
+_PAUSED_READER = """
+import pathlib, sys, time
+from newscli import archive, cli
+signals = pathlib.Path(sys.argv[1])
+original = archive.Archive.open
+def open_then_wait(self):
+    original(self)
+    (signals / "opened").touch()
+    while not (signals / "go-read").exists():
+        time.sleep(0.05)
+    return self
+archive.Archive.open = open_then_wait
+sys.argv = ["newscli", "search", "-c", "美国", "--corpus", sys.argv[2]]
+cli.main()
+"""
+
+
+def _wait_for(path: Path, process: subprocess.Popen[str]) -> None:
+    import time
+
+    deadline = time.monotonic() + 300
+    while not path.exists():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def test_a_reader_between_its_reads_during_an_index_rebuild(
+    pristine: Pristine, tmp_path: Path
+) -> None:
+    """`search -c` has opened the index (refreshed it) and reads only now, while `index
+    --rebuild` in another process is paused after two of its batches: the reader still gets
+    the last committed state, the whole answer (with the rebuild's tables dropped and
+    filled again in separate commits it counted 10 articles, exit 0)."""
     env = {**os.environ, "NEWSCLI_CACHE_DIR": str(tmp_path / "race")}
-    base = [sys.executable, "-m", "newscli"]
-    where = ["--corpus", str(pristine.corpus)]
-    subprocess.run([*base, "list", *where], env=env, capture_output=True, check=True)
-    script = (
-        "import subprocess, sys\n"
-        f"for _ in range(3): subprocess.run({[*base, 'index', '--rebuild', *where]!r},"
-        " capture_output=True)\n"
+    corpus = str(pristine.corpus)
+    subprocess.run(
+        [sys.executable, "-m", "newscli", "list", "--corpus", corpus],
+        env=env,
+        capture_output=True,
+        check=True,
     )
-    rebuilder = subprocess.Popen([sys.executable, "-c", script], env=env)
-    answers = []
-    while rebuilder.poll() is None or len(answers) < 2:
-        answers.append(
-            subprocess.run(
-                [*base, "search", "-c", "美国", *where], env=env, capture_output=True, text=True
-            )
+    signals = tmp_path / "signals"
+    signals.mkdir()
+
+    def start(script: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-c", script, str(signals), corpus],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
-    rebuilder.wait()
-    for result in answers:
-        if result.returncode == 0:
-            assert result.stdout == pristine.answers[("search", "-c", "美国")]
-        else:
-            assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+    reader = start(_PAUSED_READER)
+    _wait_for(signals / "opened", reader)
+    rebuilder = start(_PAUSED_REBUILD)
+    _wait_for(signals / "rebuilding", rebuilder)
+    (signals / "go-read").touch()
+    out, err = reader.communicate(timeout=300)
+    (signals / "go-on").touch()
+    rebuilder.communicate(timeout=300)
+    assert rebuilder.returncode == 0
+    assert (reader.returncode, out) == (0, pristine.answers[("search", "-c", "美国")]), err
 
 
 def test_a_damaged_files_row_never_makes_a_changed_file_look_unchanged(
