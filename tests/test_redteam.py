@@ -380,6 +380,15 @@ def test_opening_while_a_compaction_commits_keeps_the_index(
     builder.close()
 
 
+def _blocked_on_a_lock(pid: int) -> bool:
+    """Whether process `pid` waits for a file lock (a "->" line of Linux's /proc/locks)."""
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if len(fields) > 5 and fields[1] == "->" and fields[5] == str(pid):
+            return True
+    return False
+
+
 def test_one_build_at_a_time_the_others_wait(pristine: Pristine, tmp_path: Path) -> None:
     """While a build holds the corpus's build lock, a cold `list` waits for it (it neither
     answers from a half-built index nor parses the corpus a second time)."""
@@ -394,8 +403,13 @@ def test_one_build_at_a_time_the_others_wait(pristine: Pristine, tmp_path: Path)
     command = [sys.executable, "-m", "newscli", "list", "--corpus", str(pristine.corpus)]
     with cache.build_lock():
         reader = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        time.sleep(3)
-        assert reader.poll() is None  # waiting for the lock
+        # Until the kernel lists the reader as blocked on a lock (not a fixed sleep, which
+        # a reader without the lock could outlast on a slow machine).
+        deadline = time.monotonic() + 300
+        while not _blocked_on_a_lock(reader.pid):
+            assert reader.poll() is None, "the reader did not wait for the build lock"
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
     out, _ = reader.communicate(timeout=300)
     cache.close()
     assert reader.returncode == 0 and out.decode() == pristine.answers[("list",)]
