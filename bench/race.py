@@ -1,18 +1,23 @@
 """Races against the index, run by hand (results in README's "Reliability" section):
 
-    .venv/bin/python bench/race.py CORPUS [COLD_RUNS=20] [REBUILDS=50]
+    .venv/bin/python bench/race.py CORPUS [COLD_RUNS=20] [REBUILDS=50] [COMPACTIONS=50]
 
 1. COLD_RUNS times: a cold build (`list` on an empty cache) with a second `list` started
    during it; the second must print exactly what `list --no-index` prints, or fail with
    one line (never an empty or partial answer with exit 0).
 2. REBUILDS times `index --rebuild`, with `search -c 美国` run again and again while it
    works; every answer must equal `search -c 美国 --no-index`, or fail with one line.
+3. COMPACTIONS times, on a copy of CORPUS: every file changed (a newline appended or
+   taken away: the same articles), so the refresh that follows (`list`) rewrites the
+   whole text file and compacts it; `search -c 美国` run again and again meanwhile,
+   judged as in 2.
 Copy a few hundred real posts into CORPUS first (a slice of ../shared/corpus).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -70,6 +75,23 @@ def main() -> None:
             reads[judge(run(["search", "-c", "美国"], corpus, cache), clean_count)] += 1
         builder.communicate()
     print(f"{rebuilds} × index --rebuild racing search -c: {dict(reads)}")
+    compactions = int(sys.argv[4]) if len(sys.argv) > 4 else 50
+    copy = base + "/corpus"
+    shutil.copytree(corpus, copy)
+    cache = base + "/compact"
+    run(["list"], copy, cache)
+    posts = sorted(Path(copy).rglob("*.md"))
+    reads = Counter()
+    for attempt in range(compactions):
+        for post in posts:  # every file changes, no article does
+            data = post.read_bytes()
+            post.write_bytes(data[:-1] if attempt % 2 else data + b"\n")
+        builder = start(["list"], copy, cache)
+        while builder.poll() is None:
+            reads[judge(run(["search", "-c", "美国"], copy, cache), clean_count)] += 1
+        builder.communicate()
+    compacted = sorted(p.name for p in Path(cache).rglob("text-*.bin"))
+    print(f"{compactions} × compaction racing search -c: {dict(reads)}; now {compacted}")
 
 
 if __name__ == "__main__":
