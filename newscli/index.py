@@ -174,6 +174,42 @@ class Index:
     def close(self) -> None:
         self.cache.close()
 
+    def stored_results(self, corpus: Corpus, rels: list[str]) -> dict[str, LoadResult]:
+        """What the index holds for these files, as load() gives it (rel → LoadResult): for a
+        command that goes on without the index after the refresh that wrote them failed. Any
+        damage, and that part is left out (the command parses those files itself)."""
+        found: dict[str, LoadResult] = {}
+        try:
+            for start in range(0, len(rels), 500):
+                part = [path_key(rel) for rel in rels[start : start + 500]]
+                marks = ",".join("?" * len(part))
+                for row in self.db.execute(
+                    "SELECT f.rel, f.size, f.mtime_ns, f.status, f.problems, f.crc, a.id, a.data,"
+                    " a.data_crc FROM files f LEFT JOIN articles a ON a.rel = f.rel"
+                    f" WHERE f.rel IN ({marks})",
+                    part,
+                ):
+                    rel, size, mtime_ns, status, problems, crc, article_id, data, data_crc = row
+                    check_file_row(rel, size, mtime_ns, status, problems, crc)
+                    article = None
+                    if data is not None:
+                        if zlib.crc32(data) != data_crc:
+                            raise IndexDamaged("a stored article fails its checksum")
+                        article = Article.from_dict(json.loads(path_of(data)))
+                        article.id = article_id
+                    source = corpus.source(path_of(rel))
+                    found[path_of(rel)] = LoadResult(
+                        source,
+                        article,
+                        _problems(problems) if problems else [],
+                        status == "ignored",
+                    )
+        except Exception as error:
+            if not is_damage(error):
+                raise
+            return {}
+        return found
+
     # --- problems ------------------------------------------------------------------------
 
     @_recovering
@@ -678,11 +714,12 @@ def open_index(corpus: Corpus, progress: Progress | None = None) -> IndexOutcome
             index.recovered = True
             stats = refresh(index.cache, corpus, progress, wipe_first=True)
     except WriteFailed as failure:
+        parsed = {**index.stored_results(corpus, failure.committed), **failure.parsed}
         index.close()
         return IndexOutcome(
             None,
             warnings=[f"cannot update the index: {failure.error}; working without it"],
-            parsed=failure.parsed,
+            parsed=parsed,
         )
     except (OSError, sqlite3.Error, IndexDamaged) as error:
         index.close()

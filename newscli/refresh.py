@@ -64,10 +64,13 @@ class WriteFailed(Exception):
     went on without writing: `parsed` holds every file parsed since the failure (rel →
     LoadResult), so that the command goes on without the index and parses none again."""
 
-    def __init__(self, error: BaseException, parsed: dict[str, LoadResult]) -> None:
+    def __init__(
+        self, error: BaseException, parsed: dict[str, LoadResult], committed: list[str]
+    ) -> None:
         super().__init__(str(error))
         self.error = error
         self.parsed = parsed
+        self.committed = committed  # rels this refresh wrote before the failure: in the index
 
 
 @dataclass
@@ -381,6 +384,7 @@ class Refresh:
             self.progress(0, len(todo))
         failed: BaseException | None = None
         parsed: dict[str, LoadResult] = {}
+        committed: list[str] = []  # (not inside a rebuild's transaction: that rolls back)
         for rows in self._parsed_batches(batches, len(todo)):
             if failed is None:
                 try:
@@ -389,6 +393,9 @@ class Refresh:
                     if is_damage(error):
                         raise
                     failed = error
+                else:
+                    if not self.cache.db.in_transaction:
+                        committed.extend(row.rel for row in rows)
             if failed is not None:  # kept for the command, which goes on without the index
                 for row in rows:
                     parsed[row.rel] = LoadResult(
@@ -398,7 +405,7 @@ class Refresh:
             if self.progress:
                 self.progress(done, len(todo))
         if failed is not None:
-            raise WriteFailed(failed, parsed)
+            raise WriteFailed(failed, parsed, committed)
         self._maybe_compact()
 
     def _parsed_batches(

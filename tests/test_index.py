@@ -280,22 +280,32 @@ def _count_parses(monkeypatch: pytest.MonkeyPatch, counter: Path) -> None:
     monkeypatch.setattr(refresh_module, "load", counted)
 
 
-@pytest.mark.parametrize("in_workers", [False, True])
+@pytest.mark.parametrize(("in_workers", "full_from"), [(False, 0), (True, 0), (False, 2)])
 def test_a_full_disk_parses_each_file_once(
-    corpus_slice: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_workers: bool
+    corpus_slice: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    in_workers: bool,
+    full_from: int,
 ) -> None:
-    """A disk that stays full: the refresh cannot write its first batch. It goes on parsing
-    without writing, and the command uses what it parsed: every file is parsed once (the
-    fallback without the index parsed everything a second time), one warning line."""
+    """A disk that is full (from the first batch on, or from the third, the first two
+    committed): the refresh goes on parsing without writing, and the command uses what it
+    parsed and what it committed: every file is parsed once (the fallback without the index
+    parsed everything a second time), one warning line."""
     import errno
 
     clean = runner.invoke(cli.app, ["list", "--no-index", "--corpus", str(corpus_slice)])
     files = len(load_corpus(corpus_slice).files)
     counter = tmp_path / "parses"
     _count_parses(monkeypatch, counter)
+    original = Refresh.store
+    batches: list[int] = []
 
     def full(self: Refresh, rows: list[IndexedRow]) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device")
+        batches.append(len(rows))
+        if len(batches) > full_from:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        original(self, rows)
 
     monkeypatch.setattr(Refresh, "store", full)
     monkeypatch.setattr("newscli.refresh.BATCH", 8)
