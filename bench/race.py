@@ -8,7 +8,7 @@
 2. REBUILDS times `index --rebuild`, with `search -c 美国` run again and again while it
    works; every answer must equal `search -c 美国 --no-index`, or fail with one line.
 3. COMPACTIONS times, on a copy of CORPUS: every file changed (a newline appended or
-   taken away: the same articles), so the refresh that follows (`list`) rewrites the
+   taken away: the same articles), so the refresh that follows (`index`) rewrites the
    whole text file and compacts it; `search -c 美国` run again and again meanwhile,
    judged as in 2.
 Copy a few hundred real posts into CORPUS first (a slice of ../shared/corpus).
@@ -86,10 +86,11 @@ def main() -> None:
         for post in posts:  # every file changes, no article does
             data = post.read_bytes()
             post.write_bytes(data[:-1] if attempt % 2 else data + b"\n")
-        builder = start(["list"], copy, cache)
+        builder = start(["index"], copy, cache)  # prints little: nothing fills its pipe
         while builder.poll() is None:
             reads[judge(run(["search", "-c", "美国"], copy, cache), clean_count)] += 1
         builder.communicate()
+        print(f"  compaction {attempt + 1}: {dict(reads)}", file=sys.stderr, flush=True)
     compacted = sorted(p.name for p in Path(cache).rglob("text-*.bin"))
     print(f"{compactions} × compaction racing search -c: {dict(reads)}; now {compacted}")
 
