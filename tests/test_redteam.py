@@ -48,6 +48,22 @@ class Pristine:
         self.wal: dict[str, bytes] = {}  # the folder's files while a build sits in the WAL
 
 
+def _settled(corpus: Path) -> Path:
+    """Wait until no file or folder of `corpus` changed within the racy window (a file that
+    new is parsed again by every refresh until it is older: newscli.corpus.RACY_NS), so that
+    a test's commands parse only what it changes. Returns `corpus`."""
+    import time
+
+    from newscli.corpus import RACY_NS
+
+    paths = [corpus, *corpus.rglob("*")]
+    newest = max(max(p.lstat().st_mtime_ns, p.lstat().st_ctime_ns) for p in paths)
+    wait = (newest + RACY_NS - time.time_ns()) / 1e9
+    if wait > 0:
+        time.sleep(wait + 0.05)
+    return corpus
+
+
 def _run(corpus: Path, cache: Path, command: tuple[str, ...]) -> tuple[int, str, str]:
     old = os.environ.get("NEWSCLI_CACHE_DIR")
     os.environ["NEWSCLI_CACHE_DIR"] = str(cache)
@@ -64,6 +80,7 @@ def _run(corpus: Path, cache: Path, command: tuple[str, ...]) -> tuple[int, str,
 @pytest.fixture(scope="module")
 def pristine(corpus_slice: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pristine]:
     cache = tmp_path_factory.mktemp("redteam-cache")
+    _settled(corpus_slice)
     for command in COMMANDS:  # builds, then tells the problems once: later runs are quiet
         _run(corpus_slice, cache, command)
     old = os.environ.get("NEWSCLI_CACHE_DIR")
@@ -277,7 +294,7 @@ def test_a_killed_compaction_leaves_the_committed_index_whole(
     from newscli import refresh
 
     corpus_copy = tmp_path / "corpus"
-    shutil.copytree(pristine.corpus, corpus_copy)
+    _settled(shutil.copytree(pristine.corpus, corpus_copy))
     command = ("search", "-l", "中国")
     code, before, _ = _run(corpus_copy, tmp_path / "c", command)
     assert code == 0
@@ -347,7 +364,7 @@ def test_opening_while_a_compaction_commits_keeps_the_index(
     from newscli.cache import Cache
 
     corpus_copy = tmp_path / "corpus"
-    shutil.copytree(pristine.corpus, corpus_copy)
+    _settled(shutil.copytree(pristine.corpus, corpus_copy))
     monkeypatch.setenv("NEWSCLI_CACHE_DIR", str(tmp_path / "c"))
     monkeypatch.setattr(refresh, "COMPACT_WHEN_DEAD", 2.0)  # not until the hook below
     corpus = load_corpus(corpus_copy)
@@ -506,11 +523,12 @@ def test_a_damaged_files_row_never_makes_a_changed_file_look_unchanged(
     one, while the snapshots are stale (a killed writer): the row's checksum finds it, so
     the edit is seen (without it the index answered from the old text with exit 0)."""
     corpus = tmp_path / "corpus"
-    shutil.copytree(pristine.corpus, corpus)
+    _settled(shutil.copytree(pristine.corpus, corpus))
     cache = tmp_path / "cache"
     assert _run(corpus, cache, ("search", "-c", "美国"))[0] == 0
     edited = next(p for p in sorted(corpus.rglob("*.md")) if "美国".encode() in p.read_bytes())
     edited.write_bytes(edited.read_bytes().replace("美国".encode(), "龘龘".encode()))
+    _settled(corpus)  # else it is parsed again anyway, as a racy file
     os.environ["NEWSCLI_CACHE_DIR"] = str(cache)  # the autouse fixture restores it
     folder = index_dir_for(corpus)
     rel = os.fsencode(str(edited.relative_to(corpus)))
@@ -575,7 +593,7 @@ def test_a_damaged_files_snapshot_is_made_again_from_the_tables(
     """A refresh that needs the files snapshot (one file touched) reads the tables instead
     and parses that one file only (the whole corpus was parsed again)."""
     corpus = tmp_path / "corpus"
-    shutil.copytree(pristine.corpus, corpus)
+    _settled(shutil.copytree(pristine.corpus, corpus))
     cache = tmp_path / "cache"
     assert _run(corpus, cache, ("list",))[0] == 0
     os.environ["NEWSCLI_CACHE_DIR"] = str(cache)  # the autouse fixture restores it
