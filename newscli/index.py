@@ -12,7 +12,7 @@ import os
 import sqlite3
 import sys
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -407,6 +407,7 @@ class Index:
                     f"SELECT {_SUMMARY_COLUMNS} FROM articles WHERE id IN ({marks})", part
                 )
             )
+        self._none_hidden(ids, {item.id for item in found})
         return newest_first(found)
 
     @_recovering
@@ -424,7 +425,23 @@ class Index:
                 article = Article.from_dict(json.loads(path_of(data)))
                 article.id = article_id
                 found[article_id] = article
+        self._none_hidden(wanted, found)
         return found
+
+    def _none_hidden(self, wanted: Iterable[str], found: Container[str]) -> None:
+        """Ids asked for and not found are gone (deleted by another process's refresh since
+        they were read) or hidden: a damaged page of SQLite's index on articles(id) returns
+        fewer rows without any error. A scan of the table itself (NOT INDEXED) tells which;
+        a hidden article is damage (rebuild, answer again), never an article left out."""
+        missing = [article_id for article_id in wanted if article_id not in found]
+        for start in range(0, len(missing), 500):
+            part = missing[start : start + 500]
+            marks = ",".join("?" * len(part))
+            hidden = self.db.execute(
+                f"SELECT id FROM articles NOT INDEXED WHERE id IN ({marks}) LIMIT 1", part
+            ).fetchone()
+            if hidden is not None:
+                raise IndexDamaged(f"the index of article ids hides {hidden[0]!r}")
 
     @_recovering
     def newest_first(self, ids: Iterable[str]) -> list[str]:
@@ -476,6 +493,7 @@ class Index:
                 text = summary.title + "\n\n" + _body_text(data)
                 normalized = region[:length].decode("utf-8", "surrogatepass")
                 found[summary.id] = StoredText(summary, text, normalized)
+        self._none_hidden(wanted, found)
         return found
 
     # --- searching the text file ---------------------------------------------------------
