@@ -38,10 +38,10 @@ from pathlib import Path
 
 from newscli import NORMALIZER_VERSION, PARSER_VERSION
 from newscli.article import NEWEST_FIRST_SQL
+from newscli.places import cache_root
 from newscli.textstore import Damaged, Entries
 
 SCHEMA_VERSION = 8
-ENV_CACHE_DIR = "NEWSCLI_CACHE_DIR"
 
 _META_SCHEMA = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 SCHEMA = f"""
@@ -137,15 +137,6 @@ def is_damage(error: BaseException) -> bool:
 
 class IndexUnavailable(Exception):
     """The index cannot be used here (cache not writable…): work without it."""
-
-
-def cache_root() -> Path:
-    configured = os.environ.get(ENV_CACHE_DIR)
-    if configured:
-        return Path(configured).expanduser()
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("newscli"))
 
 
 def index_dir_for(root: Path) -> Path:

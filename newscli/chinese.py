@@ -83,7 +83,7 @@ def _cache_file(kind: str, sources: tuple[str, ...], form: int) -> Path | None:
     import importlib.util
     import os
 
-    from newscli.cache import cache_root
+    from newscli.places import cache_root
 
     spec = importlib.util.find_spec("opencc")
     if spec is None or not spec.submodule_search_locations:
