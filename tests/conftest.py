@@ -7,7 +7,7 @@ import re
 import shutil
 import tarfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
@@ -283,3 +283,22 @@ def assert_linear(
     base = cpu_seconds(small_work)
     grown = cpu_seconds(large_work, repeat=2)
     assert grown < 3 * factor * base + 0.02, f"{grown:.3f} s at ×{factor} against {base:.3f} s"
+
+
+def backdate(paths: Iterable[Path], seconds: int = 60) -> None:
+    """Make files look last changed `seconds` ago (older than the racy window), then let
+    the folders settle: a scan trusts what did not change since."""
+    for path in paths:
+        info = path.stat()
+        os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns - seconds * 10**9))
+    time.sleep(0.2)
+
+
+def rewrite_same_size(path: Path, mark: str) -> None:
+    """Truncate and write: the same size, new bytes (the first 的 becomes `mark`, which must
+    take as many bytes)."""
+    data = path.read_bytes()
+    assert len(mark.encode()) == len("的".encode())
+    with open(path, "r+b") as handle:
+        handle.truncate(0)
+        handle.write(data.replace("的".encode(), mark.encode(), 1))

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import SEED_000, SEEDS
+from conftest import SEED_000, SEEDS, backdate, rewrite_same_size
 
 from newscli import corpus as corpus_module
 from newscli.corpus import FolderState, Scan, decode, scan
@@ -56,18 +56,12 @@ def settled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     _tree(tmp_path)
     (tmp_path / "day-02" / "old").mkdir()
     shutil.copy(SEEDS / "000_a72835dd61d86983.txt", tmp_path / "day-02" / "old" / "x.txt")
-    for path in tmp_path.rglob("*.txt"):  # and files last changed a minute ago
-        info = path.stat()
-        os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns - 60 * 10**9))
-    time.sleep(0.2)
+    backdate(tmp_path.rglob("*.txt"))  # and files last changed a minute ago
     return tmp_path
 
 
 def _same_size_edit(path: Path) -> None:
-    data = path.read_bytes()
-    with open(path, "r+b") as handle:  # truncate and write: same size, new bytes
-        handle.truncate(0)
-        handle.write(data.replace("的".encode(), "獭".encode(), 1))
+    rewrite_same_size(path, "獭")
 
 
 def _replace_folder(folder: Path) -> None:

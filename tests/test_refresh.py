@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS
+from conftest import SEEDS, backdate, rewrite_same_size
 
 from newscli import corpus as corpus_module
 from newscli.archive import Archive
@@ -145,19 +145,13 @@ def settled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for folder in ("a", "b/deeper"):
         (root / folder).mkdir(parents=True)
         for seed in (SEED, OTHER):
-            target = root / folder / seed
-            shutil.copy(SEEDS / seed, target)
-            info = target.stat()
-            os.utime(target, ns=(info.st_atime_ns, info.st_mtime_ns - 60 * 10**9))
-    time.sleep(0.2)
+            shutil.copy(SEEDS / seed, root / folder / seed)
+    backdate(root.rglob("*.txt"))
     return root
 
 
 def _rewrite_same_size(path: Path) -> None:
-    data = path.read_bytes()
-    with open(path, "r+b") as handle:
-        handle.truncate(0)
-        handle.write(data.replace("的".encode(), MARK.encode(), 1))
+    rewrite_same_size(path, MARK)
 
 
 def _append(path: Path) -> None:
