@@ -302,3 +302,24 @@ def rewrite_same_size(path: Path, mark: str) -> None:
     with open(path, "r+b") as handle:
         handle.truncate(0)
         handle.write(data.replace("的".encode(), mark.encode(), 1))
+
+
+def count_parses(monkeypatch: pytest.MonkeyPatch, counter: Path) -> None:
+    """Count every file parse in `counter`, from now on (a byte each: forked workers
+    count too)."""
+    from newscli import load as load_module
+    from newscli import refresh as refresh_module
+    from newscli.corpus import SourceFile
+    from newscli.load import LoadResult
+
+    original = load_module.load
+
+    def counted(source: SourceFile) -> LoadResult:
+        handle = os.open(counter, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        os.write(handle, b"x")
+        os.close(handle)
+        return original(source)
+
+    counter.write_bytes(b"")
+    monkeypatch.setattr(load_module, "load", counted)
+    monkeypatch.setattr(refresh_module, "load", counted)

@@ -13,15 +13,15 @@ from itertools import islice
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS
+from conftest import SEEDS, count_parses
 from typer.testing import CliRunner, Result
 
 from newscli import cli
 from newscli.archive import Archive
 from newscli.article import Summary, newest_first
-from newscli.corpus import SourceFile, load_corpus
+from newscli.corpus import load_corpus
 from newscli.index import Index, index_dir_for
-from newscli.load import LoadResult, load_articles
+from newscli.load import load_articles
 from newscli.printer import search_result_lines
 from newscli.refresh import IndexedRow, Refresh
 from newscli.search import Matcher, Query
@@ -263,23 +263,6 @@ def test_full_disk_during_refresh_falls_back(
     assert _ids(seeds_copy, "金正恩") == ["dc6d1d42a4", "38cea08e8c"]  # and it recovers
 
 
-def _count_parses(monkeypatch: pytest.MonkeyPatch, counter: Path) -> None:
-    """Count every file parse in `counter` (a byte each: forked workers count too)."""
-    from newscli import load as load_module
-    from newscli import refresh as refresh_module
-
-    original = load_module.load
-
-    def counted(source: SourceFile) -> LoadResult:
-        handle = os.open(counter, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
-        os.write(handle, b"x")
-        os.close(handle)
-        return original(source)
-
-    monkeypatch.setattr(load_module, "load", counted)
-    monkeypatch.setattr(refresh_module, "load", counted)
-
-
 @pytest.mark.parametrize(("in_workers", "full_from"), [(False, 0), (True, 0), (False, 2)])
 def test_a_full_disk_parses_each_file_once(
     corpus_slice: Path,
@@ -297,7 +280,7 @@ def test_a_full_disk_parses_each_file_once(
     clean = runner.invoke(cli.app, ["list", "--no-index", "--corpus", str(corpus_slice)])
     files = len(load_corpus(corpus_slice).files)
     counter = tmp_path / "parses"
-    _count_parses(monkeypatch, counter)
+    count_parses(monkeypatch, counter)
     original = Refresh.store
     batches: list[int] = []
 

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import count_parses
 from typer.testing import CliRunner
 
 from newscli import cli
@@ -543,24 +544,6 @@ def test_a_damaged_files_row_never_makes_a_changed_file_look_unchanged(
     assert sum("damaged" in line for line in stderr.splitlines()) == 1
 
 
-def _count_parses(monkeypatch: pytest.MonkeyPatch, counter: Path) -> None:
-    """Count every file parse in `counter` (a byte each: forked workers count too)."""
-    from newscli import load as load_module
-    from newscli import refresh as refresh_module
-
-    original = load_module.load
-
-    def counted(source: SourceFile) -> LoadResult:
-        handle = os.open(counter, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
-        os.write(handle, b"x")
-        os.close(handle)
-        return original(source)
-
-    counter.write_bytes(b"")
-    monkeypatch.setattr(load_module, "load", counted)
-    monkeypatch.setattr(refresh_module, "load", counted)
-
-
 def _flip_snapshot(folder: Path, name: str) -> None:
     (snapshot,) = folder.glob(f"snapshot-{name}-*.marshal")
     data = bytearray(snapshot.read_bytes())
@@ -576,7 +559,7 @@ def test_a_damaged_entries_snapshot_is_made_again_from_the_tables(
     cache, folder = _case_cache(pristine, tmp_path)
     _flip_snapshot(folder, "entries")
     counter = tmp_path / "parses"
-    _count_parses(monkeypatch, counter)
+    count_parses(monkeypatch, counter)
     command = ("search", "-c", "美国")
     code, stdout, stderr = _run(pristine.corpus, cache, command)
     assert (code, stdout) == (0, pristine.answers[command])
@@ -601,7 +584,7 @@ def test_a_damaged_files_snapshot_is_made_again_from_the_tables(
     touched = next(p for p in sorted(corpus.rglob("*.md")))
     os.utime(touched, ns=(touched.stat().st_atime_ns, touched.stat().st_mtime_ns + 10**9))
     counter = tmp_path / "parses"
-    _count_parses(monkeypatch, counter)
+    count_parses(monkeypatch, counter)
     code, stdout, stderr = _run(corpus, cache, ("list",))
     assert (code, stdout) == (0, pristine.answers[("list",)])
     (line,) = stderr.splitlines()
