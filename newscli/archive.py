@@ -191,6 +191,7 @@ class Archive:
             self._parsed = outcome.parsed
             if self._index is not None:
                 self.problems = list(self._corpus.scan_problems) + self._index.problems()
+                self._corpus.release()  # the index answers from here on: flat memory
         return self
 
     def problem_news(self, filters: Filters | None = None) -> ProblemNews:
