@@ -174,8 +174,10 @@ class Archive:
             self._index.close()
             self._index = None
 
-    def open(self) -> Archive:
-        """Scan the folder and bring the index up to date (done by the first call needing it)."""
+    def open(self, keep_scan: bool = False) -> Archive:
+        """Scan the folder and bring the index up to date (done by the first call needing it).
+        With the index, the scan is then forgotten (flat memory) unless `keep_scan`: for a
+        caller that goes on with `corpus` (check lists every file)."""
         if self._corpus is not None:
             return self
         from newscli.corpus import load_corpus
@@ -191,7 +193,8 @@ class Archive:
             self._parsed = outcome.parsed
             if self._index is not None:
                 self.problems = list(self._corpus.scan_problems) + self._index.problems()
-                self._corpus.release()  # the index answers from here on: flat memory
+                if not keep_scan:
+                    self._corpus.release()  # the index answers from here on
         return self
 
     def problem_news(self, filters: Filters | None = None) -> ProblemNews:

@@ -1429,7 +1429,7 @@ def check(
         archive = _open_archive(corpus, no_index=False)
         with _progress() as progress:
             archive.progress = progress
-            archive.open()
+            archive.open(keep_scan=True)  # check lists every file: no second scan
         for warning in archive.warnings:
             _err(f"warning: {warning}")
         report = check_corpus(archive.corpus, archive.index)

@@ -590,11 +590,10 @@ class Index:
                         yield ids[position], in_head[position]
                 if len(order) <= window:
                     return
-                found = _count(entries, handle, size, postings, keys, matcher)
-                head_set = set(head)
-                rest = [(position, hits) for position, hits in found if position not in head_set]
-                for position, hits in _newest_first(entries, rest):
-                    yield ids[position], hits
+                found = dict(_count(entries, handle, size, postings, keys, matcher))
+                for position in order[window:]:  # the order above: no second sort
+                    if position in found:
+                        yield ids[position], found[position]
         finally:
             if postings is not None:
                 postings.handle.close()

@@ -7,10 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import SEEDS
 from typer.testing import CliRunner
 
 from newscli import cli
+from newscli.archive import Archive
 from newscli.check import check_corpus
 from newscli.corpus import load_corpus
 from newscli.index import FileFacts, Index
@@ -82,3 +84,24 @@ def test_check_json_gives_undecodable_file_names_as_valid_utf8(tmp_path: Path) -
         assert base64.b64decode(problem["path_bytes"]).endswith(raw)
         (paths,) = report["duplicate_urls"].values()
         assert sorted(Path(p).name for p in paths) == ["copy-\ufffd1.md", "copy-\ufffd2.md"]
+
+
+def test_check_walks_the_folder_once(seeds_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Other commands forget the scan once the index is fresh (flat memory); check lists
+    # every file, so it keeps it instead of walking the folder a second time.
+    from newscli import corpus as corpus_module
+
+    walks: list[Path] = []
+    real_scan = corpus_module.scan
+
+    def counted(root: Path, previous: object = None) -> corpus_module.Scan:
+        walks.append(root)
+        return real_scan(root, previous)  # type: ignore[arg-type]  # a FolderState
+
+    monkeypatch.setattr(corpus_module, "scan", counted)
+    result = runner.invoke(cli.app, ["check", "--corpus", str(seeds_copy)])
+    assert result.exit_code == 0, result.output
+    assert len(walks) == 1
+    with Archive(seeds_copy) as archive:
+        archive.open()
+        assert not archive.corpus.scanned  # forgotten
