@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
-from typing import TYPE_CHECKING, Protocol, Union
+from typing import TYPE_CHECKING, NamedTuple, Protocol, Union
 
 from newscli.article import Article, Summary
 from newscli.chinese import CASE_FOLD, normalize
@@ -34,9 +34,11 @@ class RegexTooSlow(QueryError):
     """A regular expression took longer than its limit on one article."""
 
 
-@dataclass(frozen=True)
-class Hit:
-    start: int  # offsets into Article.text (title + blank line + body)
+class Hit(NamedTuple):
+    """A match: offsets into Article.text (title + blank line + body). A tuple, as search
+    makes one per hit and a frozen dataclass costs several times more to make."""
+
+    start: int
     end: int
 
 
@@ -423,6 +425,18 @@ class Query:
         )
 
     @property
+    def one_pattern(self) -> bool:
+        """One pattern over the whole text, nothing excluded, no -w (a --max-count may cut
+        its hits): an article's hits are that pattern's."""
+        return (
+            len(self.patterns) == 1
+            and not self.exclude
+            and self.scope is Scope.ALL
+            and not self.word
+            and self.expression is None
+        )
+
+    @property
     def simple(self) -> bool:
         """One pattern over the whole text with nothing else: what the index counts alone."""
         return len(self.patterns) == 1 and self.any_of
@@ -469,9 +483,16 @@ def text_hits(
     """The query's hits in an article's text as written (title, blank line, body), the
     title `title_length` characters long. `normalized` is normalize(text) when it is known
     already (the index stores it): then the text is not converted again."""
-    start, end = _region(text, title_length, query.scope)
     if normalized is not None and len(normalized) != len(text):
         normalized = None  # not this text's form: offsets would not point into the text
+    if query.one_pattern:
+        # The common case, without the general case's bookkeeping: one pattern's hits
+        # anywhere in the text come in order, each once.
+        matcher = query.patterns[0]
+        form = matcher.normalize(text) if normalized is None else matcher.fold(normalized)
+        spans = matcher.find(form)
+        return spans[: query.max_hits] if query.max_hits else spans
+    start, end = _region(text, title_length, query.scope)
     forms: dict[bool, str] = {}
 
     def find(matcher: Matcher) -> list[Hit]:

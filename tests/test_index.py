@@ -603,3 +603,23 @@ def test_a_reader_that_stops_early_reads_only_the_newest(
     )
     assert result.exit_code == 0, result.output
     assert result.stdout.split("\n")[:-1] == [article_id[:10] for article_id, _ in full[:3]]
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"path": "a\udcff/b.md", "blocks": [{"text": 'x "text": y'}], "text": 'body "text": "z"}'},
+        {"path": "台灣.md", "blocks": [{"text": "前"}], "text": "台灣\n\n末\udcfe"},
+        {"path": "p", "blocks": [{"text": "only a block"}], "text": None},
+        {"path": "p", "text": "", "blocks": [{"text": "the key is not last"}]},
+        {"path": "p", "blocks": [], "text": '\\ " \u2028 \x1b'},
+    ],
+)
+def test_body_text_of_a_stored_row_is_its_text_field(row: dict[str, object]) -> None:
+    """Index.texts takes the body from the stored row's last key, decoding only its bytes:
+    the same string as decoding the whole row, whatever the path's bytes or the blocks hold."""
+    from newscli.cache import path_key
+    from newscli.index import _body_text
+
+    data = path_key(json.dumps(row, ensure_ascii=False))
+    assert _body_text(data) == (row["text"] or "")

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from newscli import cli
-from newscli.article import Article, Block, BlockKind
+from newscli.article import Article, Block, BlockKind, Summary
 from newscli.check import CheckReport
 from newscli.corpus import load_corpus
 from newscli.load import load_articles
@@ -399,3 +399,66 @@ def test_kwic_formats_on_the_command_line() -> None:
     assert set(jsonl[0]) == {"left", "hit", "right", "id", "published_at", "outlet"}
     csv_text = run("search", "金正恩", "-f", "kwic-csv", "--no-headers")
     assert len([line for line in csv_text.split("\n") if line]) == total
+
+
+# --- search: plain lines for a pipe -------------------------------------------------------------
+
+HOSTILE_TEXTS = [
+    "台灣標題\n\n台灣在北。台灣\n在南\n\n\n台灣，台灣台灣。",
+    "台灣\t一\r二\x1b[31m台灣\x1b[0m\u202e台灣\udcff末",
+    "標題\n\n" + "長" * 80 + "台灣" + "長" * 80,
+    "台灣",
+    "\n\n台灣\n\n",
+    "短\n\n台灣\n台灣\n\n",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXTS)
+@pytest.mark.parametrize("context", [0, 1, 3, 30])
+def test_snippet_block_is_snippet_line_for_every_hit(text: str, context: int) -> None:
+    """The one-pass block of a piped search is, line for line, what snippet_line makes of
+    each hit: windows, … where cut, paragraph ends, tabs/CR/escapes/bidi/surrogates shown."""
+    from newscli.printer import snippet_block, snippet_line
+    from newscli.search import Hit
+
+    for query in ("台灣", "台", "灣\n", "在", "\n\n台"):
+        hits = Matcher(query).find(text)
+        expected = "".join("\t" + snippet_line(text, hit, context) + "\n" for hit in hits)
+        assert snippet_block(text, hits, context) == expected
+    spans = [Hit(0, len(text)), Hit(len(text) - 1, len(text))]  # a regex hit may span lines
+    expected = "".join("\t" + snippet_line(text, hit, context) + "\n" for hit in spans)
+    assert snippet_block(text, spans, context) == expected
+    assert snippet_block(text, [], context) == ""
+
+
+def test_piped_search_makes_no_object_per_hit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lines for a pipe are built per article (snippet_block): search.snippet, which makes
+    a Snippet per hit, is not called for them."""
+    from newscli import search
+
+    def per_hit(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a Snippet was made for a piped line")
+
+    monkeypatch.setattr(search, "snippet", per_hit)
+    text = run("search", "朝鮮", "-C", "5")
+    assert text.count("\n\t") >= 2 and "朝鮮" in text
+
+
+def test_piped_search_writes_in_large_chunks() -> None:
+    """Whole articles gathered per write, not a write per line: few writes, same text."""
+    from newscli.printer import search_result_lines, write_search_lines
+    from newscli.search import TextHits
+
+    article = seeds()[0]
+    found = TextHits(Summary.of(article), article.text, Matcher("的").find(article.text))
+    writes: list[str] = []
+
+    class Recorder(io.StringIO):
+        def write(self, text: str) -> int:
+            writes.append(text)
+            return len(text)
+
+    assert write_search_lines(Recorder(), [found] * 50, 30) == 50
+    lines = "".join(line + "\n" for line in search_result_lines(found, 30))
+    assert "".join(writes) == lines * 50
+    assert len(found.hits) > 3 and len(writes) <= 2

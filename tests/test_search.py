@@ -342,3 +342,23 @@ def test_piped_search_builds_no_rich_renderable(
     monkeypatch.setattr(render, "search_result_view", forbidden)
     result = run("search", "台灣", "--corpus", str(corpus_slice))
     assert result.exit_code == 0 and result.stdout.count("\n\t") > 3
+
+
+@pytest.mark.parametrize(
+    "matcher",
+    [Matcher("台灣"), Matcher("trump", ignore_case=True), Matcher("台[湾灣]", regex=True)],
+    ids=["literal", "ignore-case", "regex"],
+)
+@pytest.mark.parametrize("max_hits", [None, 1, 2])
+def test_one_pattern_hits_are_the_general_answer(matcher: Matcher, max_hits: int | None) -> None:
+    """The shortcut for one pattern anywhere (Query.one_pattern) finds what the general
+    path (a pattern, an exclusion that never occurs) finds, with or without the stored
+    normalized text."""
+    text = "台灣 Trump\n\n台湾、TRUMP 與臺灣；trump 台灣"
+    normalized = normalize(text)
+    alone = Query((matcher,), max_hits=max_hits)
+    general = Query((matcher,), max_hits=max_hits, exclude=(Matcher("不會出現"),))
+    assert alone.one_pattern and not general.one_pattern
+    expected = text_hits(text, 2, general)
+    assert expected and text_hits(text, 2, alone) == expected
+    assert text_hits(text, 2, alone, normalized) == expected
