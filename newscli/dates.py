@@ -205,4 +205,8 @@ def format_moment(moment: datetime | None) -> str:
 
 def format_day(moment: datetime | None) -> str:
     """The day of a time, in the zone it carries."""
-    return f"{moment:%Y-%m-%d}" if moment is not None else ""
+    if moment is None:
+        return ""
+    if moment.year >= 1000:  # the same text as %Y-%m-%d, without strftime (5x slower)
+        return moment.date().isoformat()
+    return f"{moment:%Y-%m-%d}"

@@ -438,21 +438,16 @@ def snippet_block(text: str, hits: Iterable[Hit], context: int) -> str:
         paragraph_start = rfind("\n\n", start, hit_start)
         if paragraph_start != -1:
             start = paragraph_start + 2
-            add("\t")
-        elif start > 0:
-            add("\t…")
+            before = "\t"
         else:
-            add("\t")
+            before = "\t…" if start > 0 else "\t"
         paragraph_end = find("\n\n", hit_end, end)
         if paragraph_end != -1:
-            add(text[start:paragraph_end].replace("\n", " "))
-            add("\n")
-        elif end < size:
-            add(text[start:end].replace("\n", " "))
-            add("…\n")
+            end = paragraph_end
+            after = "\n"
         else:
-            add(text[start:end].replace("\n", " "))
-            add("\n")
+            after = "…\n" if end < size else "\n"
+        add(before + text[start:end].replace("\n", " ") + after)
     if not pieces:
         return ""
     windows = "".join(pieces)
@@ -481,12 +476,13 @@ WRITE_CHUNK = 64 * 1024  # characters gathered before one write
 def search_result_block(result: Found, context: int) -> str:
     """search_result_lines of one article as one string, each line ended by a newline."""
     article = result.article
-    header = (short_id(article.id), _day(article.published_at) or "-", article.title)
-    return (
-        "\t".join(safe_line(value) for value in header)
-        + "\n"
-        + snippet_block(result.text, result.hits, context)
-    )
+    fields = (short_id(article.id), _day(article.published_at) or "-", article.title)
+    header = "\t".join(fields)
+    if header.count("\t") == 2 and "\n" not in header:
+        header = safe(header)  # safe_line of each field, in one call
+    else:
+        header = "\t".join(safe_line(value) for value in fields)
+    return header + "\n" + snippet_block(result.text, result.hits, context)
 
 
 def write_search_lines(out: TextIO, results: Iterable[Found], context: int) -> int:

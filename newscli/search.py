@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, NamedTuple, Protocol, Union
 
 from newscli.article import Article, Summary
@@ -40,6 +40,9 @@ class Hit(NamedTuple):
 
     start: int
     end: int
+
+
+_make_hit: Callable[[tuple[int, int]], Hit] = partial(tuple.__new__, Hit)
 
 
 @dataclass(frozen=True)
@@ -126,13 +129,15 @@ class Matcher:
     def find(self, normalized: str) -> list[Hit]:
         if self.regex is not None:
             return [Hit(start, end) for start, end in self._regex_spans(normalized)]
-        hits: list[Hit] = []
-        size = len(self.needle)
-        position = normalized.find(self.needle)
+        needle, size = self.needle, len(self.needle)
+        starts: list[int] = []
+        position = normalized.find(needle)
         while position != -1:
-            hits.append(Hit(position, position + size))
-            position = normalized.find(self.needle, position + size)
-        return hits
+            starts.append(position)
+            position = normalized.find(needle, position + size)
+        # The Hits made in C (tuple.__new__ over pairs): half the cost of a Hit each.
+        ends = [start + size for start in starts]
+        return list(map(_make_hit, zip(starts, ends, strict=True)))
 
     def _regex_spans(self, normalized: str) -> Iterator[tuple[int, int]]:
         assert self.regex is not None

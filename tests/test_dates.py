@@ -253,3 +253,12 @@ def test_tz_option_on_list_show_and_search(monkeypatch: pytest.MonkeyPatch) -> N
     assert bad.exit_code == 2
     assert bad.stderr.startswith("newscli: --tz: 'Mars/Base' is not a time zone")
     assert len(bad.stderr.strip().split("\n")) == 1
+
+
+def test_format_day_is_strftimes_day_in_every_year() -> None:
+    from datetime import datetime
+
+    for year in (1, 999, 1000, 2020, 9999):
+        moment = datetime(year, 3, 4, 23, 59)
+        assert format_day(moment) == f"{moment:%Y-%m-%d}"
+    assert format_day(None) == ""

@@ -462,3 +462,19 @@ def test_piped_search_writes_in_large_chunks() -> None:
     lines = "".join(line + "\n" for line in search_result_lines(found, 30))
     assert "".join(writes) == lines * 50
     assert len(found.hits) > 3 and len(writes) <= 2
+
+
+@pytest.mark.parametrize(
+    "title", ["普通標題", "tab\there", "new\nline", "cr\rx \x1b[2J \u202e \udcff", ""]
+)
+def test_search_result_block_is_its_lines(title: str) -> None:
+    """One article's block for a pipe is search_result_lines joined: the header's fields
+    made safe in one call only when that cannot join or split them."""
+    from newscli.printer import search_result_block, search_result_lines
+    from newscli.search import TextHits
+
+    article = replace(seeds()[0], title=title)
+    found = TextHits(Summary.of(article), article.text, Matcher("的").find(article.text))
+    lines = "".join(line + "\n" for line in search_result_lines(found, 30))
+    assert search_result_block(found, 30) == lines
+    assert lines.count("\n") == len(found.hits) + 1
