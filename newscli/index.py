@@ -705,6 +705,10 @@ def _reason(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:200]
 
 
+# DateSource by value without the Enum call (a dict is ~10x cheaper per summary read).
+_DATE_SOURCES = {source.value: source for source in DateSource}
+
+
 def _summary(row: tuple[Any, ...]) -> Summary:
     if summary_crc(tuple(row[:14])) != row[14]:
         raise IndexDamaged(f"the stored summary of {row[0]!r} fails its checksum")
@@ -718,9 +722,9 @@ def _summary(row: tuple[Any, ...]) -> Summary:
         outlet=outlet,
         author=author,
         published_at=datetime.fromisoformat(published) if published else None,
-        published_source=DateSource(source),
+        published_source=_DATE_SOURCES.get(source) or DateSource(source),
         archived_at=datetime.fromisoformat(archived) if archived else None,
-        tags=tuple(json.loads(tags)),
+        tags=() if tags == "[]" else tuple(json.loads(tags)),
         encoding=encoding,
         size_bytes=size,
         script=script,

@@ -486,9 +486,9 @@ def search_result_block(result: Found, context: int) -> str:
 
 
 def write_search_lines(out: TextIO, results: Iterable[Found], context: int) -> int:
-    """Every result as search_result_lines; returns the articles written. Whole articles
-    are gathered into writes of about WRITE_CHUNK characters (one write per line cost more
-    than making the line)."""
+    """Every result as search_result_lines; returns the articles written. The first
+    article is written (and flushed) at once; then whole articles are gathered into writes
+    of about WRITE_CHUNK characters (one write per line cost more than making the line)."""
     written = 0
     pending: list[str] = []
     gathered = 0
@@ -497,10 +497,12 @@ def write_search_lines(out: TextIO, results: Iterable[Found], context: int) -> i
         pending.append(block)
         gathered += len(block)
         written += 1
-        if gathered >= WRITE_CHUNK:
+        if gathered >= WRITE_CHUNK or written == 1:
             out.write("".join(pending))
             pending.clear()
             gathered = 0
+            if written == 1:
+                out.flush()  # the first article at once: the next ones may take a scan
     if pending:
         out.write("".join(pending))
     return written

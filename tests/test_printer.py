@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from newscli import cli
-from newscli.article import Article, Block, BlockKind, Summary
+from newscli.article import Article, Block, BlockKind, Summary, short_id
 from newscli.check import CheckReport
 from newscli.corpus import load_corpus
 from newscli.load import load_articles
@@ -446,7 +446,7 @@ def test_piped_search_makes_no_object_per_hit(monkeypatch: pytest.MonkeyPatch) -
 
 def test_piped_search_writes_in_large_chunks() -> None:
     """Whole articles gathered per write, not a write per line: few writes, same text."""
-    from newscli.printer import search_result_lines, write_search_lines
+    from newscli.printer import WRITE_CHUNK, search_result_lines, write_search_lines
     from newscli.search import TextHits
 
     article = seeds()[0]
@@ -461,7 +461,8 @@ def test_piped_search_writes_in_large_chunks() -> None:
     assert write_search_lines(Recorder(), [found] * 50, 30) == 50
     lines = "".join(line + "\n" for line in search_result_lines(found, 30))
     assert "".join(writes) == lines * 50
-    assert len(found.hits) > 3 and len(writes) <= 2
+    # The first article alone (for the first byte), then chunks of about WRITE_CHUNK.
+    assert len(found.hits) > 3 and len(writes) <= 2 + len(lines * 50) // WRITE_CHUNK
 
 
 @pytest.mark.parametrize(
@@ -478,3 +479,27 @@ def test_search_result_block_is_its_lines(title: str) -> None:
     lines = "".join(line + "\n" for line in search_result_lines(found, 30))
     assert search_result_block(found, 30) == lines
     assert lines.count("\n") == len(found.hits) + 1
+
+
+def test_piped_search_flushes_the_first_article_before_asking_for_the_next() -> None:
+    """The first result is out at once (the next may take a scan of the whole index)."""
+    from newscli.printer import write_search_lines
+    from newscli.search import TextHits
+
+    article = seeds()[0]
+    found = TextHits(Summary.of(article), article.text, Matcher("的").find(article.text))
+    flushed: list[str] = []
+
+    class Pipe(io.StringIO):
+        def flush(self) -> None:
+            flushed.append(self.getvalue())
+
+    out = Pipe()
+
+    def results() -> Iterator[TextHits]:
+        yield found
+        assert flushed and flushed[0].startswith(short_id(article.id))
+        yield found
+
+    assert write_search_lines(out, results(), 30) == 2
+    assert out.getvalue() == flushed[0] * 2
