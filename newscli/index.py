@@ -490,10 +490,11 @@ class Index:
                 if zlib.crc32(data) != data_crc:
                     raise IndexDamaged(f"the stored article {summary.id} fails its checksum")
                 region = read(length + 1, offset)
-                if region[length:] != b"\x00" or zlib.crc32(region[:length]) != text_crc:
+                own = memoryview(region)[:length]  # its text without copying it
+                if region[length:] != b"\x00" or zlib.crc32(own) != text_crc:
                     raise IndexDamaged("the text file does not match its entries")
                 text = summary.title + "\n\n" + _body_text(data)
-                normalized = region[:length].decode("utf-8", "surrogatepass")
+                normalized = str(own, "utf-8", "surrogatepass")
                 found[summary.id] = StoredText(summary, text, normalized)
         self._none_hidden(wanted, found)
         return found
@@ -647,7 +648,7 @@ def _body_text(data: bytes) -> str:
         if data.startswith(b"null}", value) and len(data) == value + len(b"null}"):
             return ""
         if data.startswith(b'"', value):
-            tail = path_of(data[value:])
+            tail = str(memoryview(data)[value:], "utf-8", "surrogateescape")  # as path_of
             # The value right before the closing brace is the outer object's: the key found
             # is the article's "text", not a block's.
             body, end = _DECODER.raw_decode(tail)
