@@ -502,13 +502,13 @@ def test_search_max_results_makes_snippets_only_for_what_it_prints(
     from newscli import printer
 
     shown: list[str] = []
-    real = printer.search_result_lines
+    real = printer.search_result_block
 
     def counting(result, context):  # type: ignore[no-untyped-def]
         shown.append(result.article.id)
         return real(result, context)
 
-    monkeypatch.setattr(printer, "search_result_lines", counting)
+    monkeypatch.setattr(printer, "search_result_block", counting)
     result = run("search", "普京", "--max-results", "1")
     assert result.exit_code == 0 and len(shown) == 1
     assert result.stdout.startswith("dc6d1d42a4\t")
