@@ -406,7 +406,33 @@ def write_kwic(
 ) -> int:
     """Concordance lines as tsv, csv or jsonl ("kwic", "kwic-csv", "kwic-jsonl")."""
     rows = {"kwic": "tsv", "kwic-csv": "csv", "kwic-jsonl": "jsonl"}[form]
+    if rows == "tsv":
+        if headers:
+            out.write("\t".join(column.name for column in KWIC_COLUMNS) + "\n")
+        return _write_blocks(out, (kwic_block(result, context) for result in results))
     return write_rows(out, kwic_lines(results, context), KWIC_COLUMNS, rows, headers=headers)
+
+
+def kwic_block(result: Found, context: int) -> tuple[str, int]:
+    """One article's `--format kwic` rows (KWIC_COLUMNS as tsv) as one string, and how
+    many: built per hit without a KwicLine or a cell each, made safe once per article."""
+    article, text = result.article, result.text
+    where = (article.id, _day(article.published_at), article.outlet or "")
+    tail = "\t" + "\t".join(safe_line(value) for value in where) + "\n"
+    spans = [
+        (
+            text[start - context if start > context else 0 : start].replace("\n", " "),
+            text[start:end],
+            text[end : end + context].replace("\n", " "),
+        )
+        for start, end in result.hits
+    ]
+    if "\t" in text or any("\n" in hit for _, hit, _ in spans):
+        # A tab or newline in a cell shows as \t or \n (safe_line): cell by cell.
+        rows = "".join("\t".join(safe_line(cell) for cell in span) + tail for span in spans)
+        return rows, len(spans)
+    # safe() maps characters one by one and leaves the tail (already safe) as it is.
+    return safe("".join(f"{left}\t{hit}\t{right}{tail}" for left, hit, right in spans)), len(spans)
 
 
 # --- search: plain lines for a pipe -----------------------------------------------------------
@@ -489,20 +515,29 @@ def write_search_lines(out: TextIO, results: Iterable[Found], context: int) -> i
     """Every result as search_result_lines; returns the articles written. The first
     article is written (and flushed) at once; then whole articles are gathered into writes
     of about WRITE_CHUNK characters (one write per line cost more than making the line)."""
+    blocks = ((search_result_block(result, context), 1) for result in results)
+    return _write_blocks(out, blocks)
+
+
+def _write_blocks(out: TextIO, blocks: Iterable[tuple[str, int]]) -> int:
+    """(text, count) blocks, one per article: the first written and flushed at once (the
+    next may take a scan of the whole index), then gathered into writes of about
+    WRITE_CHUNK characters. Returns the sum of the counts."""
     written = 0
     pending: list[str] = []
     gathered = 0
-    for result in results:
-        block = search_result_block(result, context)
+    first = True
+    for block, count in blocks:
         pending.append(block)
         gathered += len(block)
-        written += 1
-        if gathered >= WRITE_CHUNK or written == 1:
+        written += count
+        if gathered >= WRITE_CHUNK or first:
             out.write("".join(pending))
             pending.clear()
             gathered = 0
-            if written == 1:
-                out.flush()  # the first article at once: the next ones may take a scan
+            if first:
+                out.flush()
+                first = False
     if pending:
         out.write("".join(pending))
     return written

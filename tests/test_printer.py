@@ -503,3 +503,33 @@ def test_piped_search_flushes_the_first_article_before_asking_for_the_next() -> 
 
     assert write_search_lines(out, results(), 30) == 2
     assert out.getvalue() == flushed[0] * 2
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXTS)
+@pytest.mark.parametrize("outlet", ["", "BBC", "bad\toutlet\n\x1b"])
+def test_kwic_tsv_is_the_rows_of_kwic_lines(text: str, outlet: str) -> None:
+    """`--format kwic` is built per article (kwic_block): the same text as KWIC_COLUMNS
+    written as tsv rows from kwic_lines, whatever the text, hits and outlet hold."""
+    from newscli.printer import KWIC_COLUMNS, kwic_lines, write_kwic
+    from newscli.search import Hit, TextHits
+
+    article = replace(seeds()[0], title="t", outlet=outlet)
+    hits = [*Matcher("台灣").find(text), Hit(0, len(text))]
+    found = [TextHits(Summary.of(article), text, hits)] * 2
+    for context in (0, 2, 30):
+        expected = io.StringIO()
+        rows = write_rows(expected, kwic_lines(found, context), KWIC_COLUMNS, "tsv", headers=True)
+        fast = io.StringIO()
+        assert write_kwic(fast, found, context, "kwic", headers=True) == rows == 2 * len(hits)
+        assert fast.getvalue() == expected.getvalue()
+
+
+def test_kwic_tsv_makes_no_row_object_per_hit(monkeypatch: pytest.MonkeyPatch) -> None:
+    from newscli import printer
+
+    def per_hit(*args: object) -> None:
+        raise AssertionError("a KwicLine per hit")
+
+    monkeypatch.setattr(printer, "kwic_lines", per_hit)
+    text = run("search", "朝鮮", "--format", "kwic", "-C", "3")
+    assert text.startswith("left\thit\tright\tid\tdate\toutlet\n") and "\t朝鮮\t" in text
