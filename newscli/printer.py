@@ -496,7 +496,8 @@ def search_result_lines(result: Found, context: int) -> Iterator[str]:
         yield "\t" + snippet_line(text, hit, context)
 
 
-WRITE_CHUNK = 64 * 1024  # characters gathered before one write
+WRITE_CHUNK = 64 * 1024  # characters gathered before one write (at most)
+FIRST_CHUNK = 4 * 1024  # the first writes after the first article (then twice as large)
 
 
 def search_result_block(result: Found, context: int) -> str:
@@ -521,23 +522,24 @@ def write_search_lines(out: TextIO, results: Iterable[Found], context: int) -> i
 
 def _write_blocks(out: TextIO, blocks: Iterable[tuple[str, int]]) -> int:
     """(text, count) blocks, one per article: the first written and flushed at once (the
-    next may take a scan of the whole index), then gathered into writes of about
-    WRITE_CHUNK characters. Returns the sum of the counts."""
+    next may take a scan of the whole index), then gathered into writes that grow from
+    FIRST_CHUNK to WRITE_CHUNK characters (small ones first, so that a reader that has
+    gone, `| head`, is noticed before the rest is made). Returns the sum of the counts."""
     written = 0
     pending: list[str] = []
     gathered = 0
-    first = True
+    limit = 0
     for block, count in blocks:
         pending.append(block)
         gathered += len(block)
         written += count
-        if gathered >= WRITE_CHUNK or first:
+        if gathered >= limit:
             out.write("".join(pending))
             pending.clear()
             gathered = 0
-            if first:
+            if not limit:
                 out.flush()
-                first = False
+            limit = min(max(limit * 2, FIRST_CHUNK), WRITE_CHUNK)
     if pending:
         out.write("".join(pending))
     return written

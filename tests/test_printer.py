@@ -446,7 +446,12 @@ def test_piped_search_makes_no_object_per_hit(monkeypatch: pytest.MonkeyPatch) -
 
 def test_piped_search_writes_in_large_chunks() -> None:
     """Whole articles gathered per write, not a write per line: few writes, same text."""
-    from newscli.printer import WRITE_CHUNK, search_result_lines, write_search_lines
+    from newscli.printer import (
+        FIRST_CHUNK,
+        WRITE_CHUNK,
+        search_result_lines,
+        write_search_lines,
+    )
     from newscli.search import TextHits
 
     article = seeds()[0]
@@ -461,8 +466,11 @@ def test_piped_search_writes_in_large_chunks() -> None:
     assert write_search_lines(Recorder(), [found] * 50, 30) == 50
     lines = "".join(line + "\n" for line in search_result_lines(found, 30))
     assert "".join(writes) == lines * 50
-    # The first article alone (for the first byte), then chunks of about WRITE_CHUNK.
-    assert len(found.hits) > 3 and len(writes) <= 2 + len(lines * 50) // WRITE_CHUNK
+    # The first article alone (for the first byte), then chunks growing from FIRST_CHUNK
+    # to WRITE_CHUNK characters (the last one holds what is left).
+    assert len(found.hits) > 3 and writes[0] == lines
+    assert all(FIRST_CHUNK <= len(chunk) < WRITE_CHUNK + len(lines) for chunk in writes[1:-1])
+    assert len(writes) < 10
 
 
 @pytest.mark.parametrize(
@@ -533,3 +541,31 @@ def test_kwic_tsv_makes_no_row_object_per_hit(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(printer, "kwic_lines", per_hit)
     text = run("search", "朝鮮", "--format", "kwic", "-C", "3")
     assert text.startswith("left\thit\tright\tid\tdate\toutlet\n") and "\t朝鮮\t" in text
+
+
+def test_a_closed_pipe_stops_the_piped_search_within_a_few_articles() -> None:
+    """`| head`: the writes after the first article start small, so a reader that has gone
+    is noticed after a few articles, not after WRITE_CHUNK characters of them."""
+    from newscli.printer import FIRST_CHUNK, search_result_block, write_search_lines
+    from newscli.search import TextHits
+
+    article = seeds()[0]
+    found = TextHits(Summary.of(article), article.text, Matcher("朝").find(article.text))
+    asked = 0
+
+    def results() -> Iterator[TextHits]:
+        nonlocal asked
+        for _ in range(200):
+            asked += 1
+            yield found
+
+    class ClosedAfterFirst(io.StringIO):
+        def write(self, text: str) -> int:
+            if self.getvalue():
+                raise BrokenPipeError
+            return super().write(text)
+
+    with pytest.raises(BrokenPipeError):
+        write_search_lines(ClosedAfterFirst(), results(), 30)
+    block = len(search_result_block(found, 30))
+    assert asked <= 1 + FIRST_CHUNK // block + 1 < 10
