@@ -16,6 +16,7 @@ from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO, Concatenate, NamedTuple, ParamSpec, TypeVar
 
@@ -483,7 +484,7 @@ class Index:
             rows = self.db.execute(
                 f"SELECT {columns} FROM articles WHERE id IN ({marks})", part
             ).fetchall()
-            rows.sort(key=_text_offset)  # the text file read front to back
+            rows.sort(key=itemgetter(17))  # by text_offset: the text file read front to back
             for row in rows:
                 summary = _summary(row[:15])
                 data, data_crc, offset, length, text_crc = row[15:]
@@ -655,11 +656,6 @@ def _body_text(data: bytes) -> str:
             if isinstance(body, str) and end == len(tail) - 1 and tail.endswith("}"):
                 return body
     return str(json.loads(path_of(data)).get("text") or "")
-
-
-def _text_offset(row: tuple[Any, ...]) -> int:
-    """A row of Index._texts by where its text starts in the text file."""
-    return int(row[17])
 
 
 def _region_reader(handle: BinaryIO) -> Callable[[int, int], bytes]:
