@@ -27,7 +27,7 @@ from enum import Enum
 from itertools import islice
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from newscli.article import Article, Problem, Summary, newest_first, short_id
 from newscli.filters import Filters
@@ -36,9 +36,10 @@ from newscli.search import ArticleHits, Query, TextHits, article_hits, text_hits
 # The CLI imports this module for its option types on every start; what only the work
 # needs (the folder walk, loading, name look-up, the index) is imported when it is done.
 if TYPE_CHECKING:
-    from newscli.corpus import Corpus, SourceFile
+    from newscli.corpus import Corpus
     from newscli.index import Index, ProblemNews
     from newscli.load import LoadResult
+    from newscli.locate import Located
     from newscli.refresh import RefreshStats
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
 ]
 
 NO_FILTERS = Filters()
+_Item = TypeVar("_Item")
 Progress = Callable[[int, int], None]
 # Full articles are read from the index in batches that grow from FIRST_BATCH: the first
 # result shows at once, and a long run still reads in large, cheap batches.
@@ -462,22 +464,59 @@ class Archive:
 
     def get_many(self, names: Iterable[str]) -> Iterator[Article]:
         """Articles by name, in the order given. Every name is resolved first (one read of
-        the index's file list, at most one scan), so a bad name raises ArticleNotFound
-        before any article is read; NotAnArticle is raised when its turn comes."""
-        from newscli.locate import locate_many
+        the index, at most one scan), so a bad name raises ArticleNotFound before any
+        article is read; NotAnArticle is raised when its turn comes. A file unchanged since
+        the index read it is served from the index (as `articles` does), any other parsed."""
+        from newscli.locate import locate_all
 
-        sources = locate_many(self.root, names, use_index=self.use_index)
-        return self._load_each(sources)
+        located = locate_all(self.root, names, use_index=self.use_index)
+        return self._load_each(located)
 
-    def _load_each(self, sources: builtins.list[SourceFile]) -> Iterator[Article]:
+    def _load_each(self, located: builtins.list[Located]) -> Iterator[Article]:
+        """The files' articles, in this order, those the index vouches for read from it in
+        growing batches (one query each), the others parsed."""
         from newscli.load import load
 
-        for source in sources:
-            result = load(source)
-            self.problems.extend(result.problems)
-            if result.article is None:
-                raise NotAnArticle(source.path, result.problems)
-            yield result.article
+        index: Index | None = None
+        try:
+            for batch in _batches(located):
+                stored: dict[str, LoadResult] = {}
+                vouched = [item.source for item in batch if item.indexed]
+                if vouched:
+                    index = index or self._index_as_is()
+                    if index is not None:
+                        stored = index.stored_loads(vouched)
+                for item in batch:
+                    result = stored.get(item.source.rel) if item.indexed else None
+                    if result is None or result.article is None:  # what is not an article:
+                        result = load(item.source)  # said as a parse says it
+                    self.problems.extend(result.problems)
+                    if result.article is None:
+                        raise NotAnArticle(item.source.path, result.problems)
+                    yield result.article
+        finally:
+            if index is not None and index is not self._index:
+                index.close()
+
+    def _index_as_is(self) -> Index | None:
+        """The index without a refresh (the archive's own if it is open), or None."""
+        import sqlite3
+
+        from newscli.index import Index, IndexUnavailable
+
+        if self._index is not None:
+            return self._index
+        try:
+            index = Index(self.root)
+        except IndexUnavailable:
+            return None
+        try:
+            if index.cache.current:
+                return index
+        except sqlite3.Error:
+            pass
+        index.close()
+        return None
 
     # --- export ----------------------------------------------------------------------------
 
@@ -496,7 +535,7 @@ class Archive:
         return export(articles, form, script, output, folder=folder, force=force)
 
 
-def _batches(ids: Iterable[str]) -> Iterator[builtins.list[str]]:
+def _batches(ids: Iterable[_Item]) -> Iterator[builtins.list[_Item]]:
     """`ids` in batches of FIRST_BATCH, then four times more each, up to LARGEST_BATCH: the
     first results come at once, and no more is taken from `ids` than a batch needs."""
     remaining = iter(ids)

@@ -179,7 +179,18 @@ class Index:
         """What the index holds for these files, as load() gives it (rel → LoadResult): for a
         command that goes on without the index after the refresh that wrote them failed. Any
         damage, and that part is left out (the command parses those files itself)."""
+        return self.stored_loads([corpus.source(rel) for rel in rels], same_signature=False)
+
+    def stored_loads(
+        self, sources: list[SourceFile], same_signature: bool = True
+    ) -> dict[str, LoadResult]:
+        """What the index holds for these files, as load() gives it (rel → LoadResult), read
+        in one query per 500 files. With `same_signature`, a file whose row no longer has the
+        source's (size, mtime_ns) (refreshed since by another process) is left out, as is
+        every file on any damage: the caller parses what is left out."""
         found: dict[str, LoadResult] = {}
+        by_rel = {source.rel: source for source in sources}
+        rels = list(by_rel)
         try:
             for start in range(0, len(rels), 500):
                 part = [path_key(rel) for rel in rels[start : start + 500]]
@@ -192,14 +203,16 @@ class Index:
                 ):
                     rel, size, mtime_ns, status, problems, crc, article_id, data, data_crc = row
                     check_file_row(rel, size, mtime_ns, status, problems, crc)
+                    source = by_rel[path_of(rel)]
+                    if same_signature and (size, mtime_ns) != (source.size, source.mtime_ns):
+                        continue
                     article = None
                     if data is not None:
                         if zlib.crc32(data) != data_crc:
                             raise IndexDamaged("a stored article fails its checksum")
                         article = Article.from_dict(json.loads(path_of(data)))
                         article.id = article_id
-                    source = corpus.source(path_of(rel))
-                    found[path_of(rel)] = LoadResult(
+                    found[source.rel] = LoadResult(
                         source,
                         article,
                         _problems(problems) if problems else [],
@@ -327,6 +340,18 @@ class Index:
             path_of(rel): article_id
             for rel, article_id in self.db.execute("SELECT rel, id FROM articles")
         }
+
+    def iter_files(self) -> Iterator[tuple[SourceFile, bool]]:
+        """(file, whether it is an article) of every file the index knows, one row at a time
+        (memory stays flat), each row checked; damage raises (no rebuild: the caller asks
+        the folder instead)."""
+        root = str(self.root)
+        for key, size, mtime_ns, status, problems, crc in self.db.execute(
+            "SELECT rel, size, mtime_ns, status, problems, crc FROM files"
+        ):
+            check_file_row(key, size, mtime_ns, status, problems, crc)
+            rel = path_of(key)
+            yield SourceFile(os.path.join(root, rel), rel, size, mtime_ns), status == "article"
 
     @_recovering
     def files_named_like(self, text: str) -> list[tuple[SourceFile, bool]]:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
+import time
 from bisect import bisect_left
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
-from newscli.corpus import Corpus, SourceFile, load_corpus
+from newscli.corpus import RACY_NS, Corpus, SourceFile, load_corpus
 
 if TYPE_CHECKING:
     from newscli.index import Index
@@ -123,54 +125,113 @@ class Names:
 
 class IndexedNames:
     """The names of the files the index saw at its last refresh, with the answers of Names
-    but without hashing every path: an article's id (or a prefix) is looked up in the id
-    column, a file name among the paths that hold it (one scan in SQLite), and only the files
-    that are not articles (problem files, ignored ones: few) have their ids computed."""
+    but without making every file's SourceFile or hashing every path: an article's id (or a
+    prefix) is looked up in the id column, file names among the paths (one scan in SQLite per
+    name for a few names; for many, one pass over the files for all of them), and only the
+    files that are not articles (problem files, ignored ones: few) have their ids computed."""
 
     def __init__(self, root: Path, index: Index) -> None:
         self.root = root
         self.index = index
-        self._tables: Names | None = None  # once enough names were not ids
-        self._not_ids = 0
 
     def find(self, name: str) -> SourceFile:
-        if not name.strip():
-            raise ArticleNotFound("the article name is empty")
-        by_id = self.index.ids_beginning(name)
+        answer = self.find_all([name])[0]
+        if isinstance(answer, ArticleNotFound):
+            raise answer
+        return answer
+
+    def find_all(self, names: list[str]) -> list[SourceFile | ArticleNotFound]:
+        """Every name's file, or why it has none (ArticleNotFound, with its candidates)."""
+        answers: list[SourceFile | ArticleNotFound] = []
+        by_id: dict[int, list[tuple[str, SourceFile]]] = {}  # names with no unique exact id
+        for number, name in enumerate(names):
+            if not name.strip():
+                answers.append(ArticleNotFound("the article name is empty"))
+                continue
+            found = self.index.ids_beginning(name)
+            exact = [source for found_id, source in found if found_id == name]
+            if len(exact) == 1:
+                answers.append(exact[0])  # (a non-article sharing its 64-bit id: never)
+                continue
+            answers.append(ArticleNotFound(""))  # decided below
+            by_id[number] = found
+        if by_id:
+            files = _FileNames({names[number] for number in by_id})
+            if len(by_id) < Names.SCANS:  # a few names: SQLite scans the paths for each
+                for name in files.wanted:
+                    files.add_all(self.index.files_named_like(name), name)
+            else:  # many: one pass over every file for all of them
+                files.add_all(self.index.iter_files())
+            for number, found in by_id.items():
+                answers[number] = self._answer(names[number], found, files)
+        return answers
+
+    def _answer(
+        self, name: str, by_id: list[tuple[str, SourceFile]], files: _FileNames
+    ) -> SourceFile | ArticleNotFound:
+        """Names.find's rule: an exact id, then an exact path or stem, then a unique prefix
+        of an id or a stem."""
         exact = [source for found_id, source in by_id if found_id == name]
-        if len(exact) == 1:
-            return exact[0]  # (a file that is not an article sharing its 64-bit id: never)
-        self._not_ids += 1
-        if self._tables is not None or self._not_ids >= Names.SCANS:
-            return self._names().find(name)
-        nearby = self.index.files_named_like(name)
-        others = [source for source, is_article in nearby if not is_article]
-        exact += [source for source in others if source.id == name]
-        holding = [source for source, _ in nearby if name in source.rel]
-        for exact_in in (exact, [s for s in holding if name in (s.rel, _stem(s.rel))]):
+        exact += files.exact_ids.get(name, [])
+        for exact_in in (exact, list(files.named.get(name, {}).values())):
             if len(exact_in) == 1:
                 return exact_in[0]
             if exact_in:
-                raise ArticleNotFound(f"{name!r} names {len(exact_in)} articles", exact_in)
+                return ArticleNotFound(
+                    f"{name!r} names {len(exact_in)} articles", self._in_order(exact_in)
+                )
         prefixed = {source.rel: source for _, source in by_id}
-        prefixed.update((s.rel, s) for s in others if s.id.startswith(name))
-        prefixed.update((s.rel, s) for s in holding if _stem(s.rel).startswith(name))
+        prefixed.update(files.prefixed.get(name, {}))
         if len(prefixed) == 1:
             return next(iter(prefixed.values()))
         if prefixed:
-            in_order = [source for source in self.index.known_files() if source.rel in prefixed]
-            raise ArticleNotFound(
-                f"{name!r} is ambiguous: it begins {len(prefixed)} articles", in_order
+            return ArticleNotFound(
+                f"{name!r} is ambiguous: it begins {len(prefixed)} articles",
+                self._in_order(list(prefixed.values())),
             )
-        raise ArticleNotFound(f"no article {name!r} in {self.root}")
+        return ArticleNotFound(f"no article {name!r} in {self.root}")
 
-    def _names(self) -> Names:
-        """Tables for many names: the articles' ids read at once, the rest hashed."""
-        if self._tables is None:
-            files = self.index.known_files()
-            ids = self.index.article_ids()
-            self._tables = Names(self.root, files, [ids.get(f.rel) or f.id for f in files])
-        return self._tables
+    def _in_order(self, candidates: list[SourceFile]) -> list[SourceFile]:
+        """Candidates in the corpus's order (only for an error: it reads every file name)."""
+        wanted = {source.rel for source in candidates}
+        return [source for source in self.index.known_files() if source.rel in wanted]
+
+
+class _FileNames:
+    """What the files met say about a set of wanted names: the non-articles whose id is one
+    (their ids are hashed: they are few), and the files a name is the path or stem of, or
+    begins the stem or the non-article's id of (rel → file, in the order met)."""
+
+    def __init__(self, wanted: set[str]) -> None:
+        self.wanted = wanted
+        self.lengths = sorted({len(name) for name in wanted})
+        self.exact_ids: dict[str, list[SourceFile]] = {}
+        self.named: dict[str, dict[str, SourceFile]] = {}
+        self.prefixed: dict[str, dict[str, SourceFile]] = {}
+
+    def add_all(self, files: Iterable[tuple[SourceFile, bool]], only: str | None = None) -> None:
+        """Take in every file (with whether it is an article); with `only`, for that name
+        only (the files SQLite found for it)."""
+        wanted = self.wanted if only is None else {only}
+        lengths = self.lengths if only is None else [len(only)]
+        named, prefixed = self.named, self.prefixed
+        for source, is_article in files:
+            rel = source.rel
+            stem = _stem(rel)
+            if rel in wanted:
+                named.setdefault(rel, {})[rel] = source
+            if stem in wanted:
+                named.setdefault(stem, {})[rel] = source
+            for length in lengths:
+                if length <= len(stem) and stem[:length] in wanted:
+                    prefixed.setdefault(stem[:length], {})[rel] = source
+            if not is_article:
+                article_id = source.id
+                if article_id in wanted:
+                    self.exact_ids.setdefault(article_id, []).append(source)
+                for length in lengths:
+                    if article_id[:length] in wanted:
+                        prefixed.setdefault(article_id[:length], {})[rel] = source
 
 
 def _stem(rel: str) -> str:
@@ -205,31 +266,63 @@ def source_for_path(root: Path, name: str) -> SourceFile | None:
     return SourceFile(absolute, rel, info.st_size, info.st_mtime_ns)
 
 
+class Located(NamedTuple):
+    """A named file as found now, and whether the index vouches for it: the file is
+    unchanged since the index read it (same size and mtime_ns, not changed too recently to
+    tell, as the freshness scan decides), so the article it stores is the file's."""
+
+    source: SourceFile
+    indexed: bool = False
+
+
 def locate(root: Path, name: str, *, use_index: bool = True) -> SourceFile:
     """Find one ARTICLE cheaply (see locate_many)."""
     return locate_many(root, [name], use_index=use_index)[0]
 
 
 def locate_many(root: Path, names: Iterable[str], *, use_index: bool = True) -> list[SourceFile]:
-    """Every name's file, in the order given. Paths need no look-up; ids and stems are looked
-    up in one read of the index's file list, and whatever that misses in one scan. Raises
-    ArticleNotFound for the first name that names no article, or several."""
+    """Every name's file, in the order given (see locate_all)."""
+    return [found.source for found in locate_all(root, names, use_index=use_index)]
+
+
+def locate_all(root: Path, names: Iterable[str], *, use_index: bool = True) -> list[Located]:
+    """Every name's file, in the order given, with whether the index vouches for it. Paths
+    need no look-up; ids and stems are looked up in one read of the index (an id column
+    range per name, and for many names one pass over the file names), and whatever that
+    misses in one scan. Raises ArticleNotFound for the first name that names no article,
+    or several."""
     wanted = list(names)
-    found: list[SourceFile | None] = [source_for_path(root, name) for name in wanted]
-    if all(source is not None for source in found):
-        return [source for source in found if source is not None]
+    found: list[Located | None] = []
+    for name in wanted:
+        by_path = source_for_path(root, name)
+        found.append(None if by_path is None else Located(by_path))
+    if all(located is not None for located in found):
+        return [located for located in found if located is not None]
     if use_index:
         _look_up_indexed(root, wanted, found)
-    if any(source is None for source in found):
+    if any(located is None for located in found):
         scanned = load_corpus(root)
         names_scanned = Names(scanned.root, scanned.files)
         for number, name in enumerate(wanted):
             if found[number] is None:
-                found[number] = names_scanned.find(name)
-    return [source for source in found if source is not None]
+                found[number] = Located(names_scanned.find(name))
+    return [located for located in found if located is not None]
 
 
-def _look_up_indexed(root: Path, wanted: list[str], found: list[SourceFile | None]) -> None:
+def vouched_for(source: SourceFile, info: os.stat_result, now_ns: int) -> bool:
+    """Whether the index's record of a file (`source`: its size and mtime_ns as the index
+    saw them) still holds for the file as stat-ed now: the freshness scan's rule. A file
+    changed within RACY_NS of now may change again in the same timestamp tick without its
+    signature showing it; the index records one it met so with size -1 (never equal)."""
+    mtime_ns = info.st_mtime_ns
+    return (
+        stat.S_ISREG(info.st_mode)
+        and (info.st_size, mtime_ns) == (source.size, source.mtime_ns)
+        and not now_ns - RACY_NS <= mtime_ns < now_ns + RACY_NS
+    )
+
+
+def _look_up_indexed(root: Path, wanted: list[str], found: list[Located | None]) -> None:
     """Fill in `found` (in place) for the names the index knows and whose file is still
     there; the others are left to a scan of the folder."""
     from newscli.index import Index, IndexDamaged, IndexUnavailable
@@ -239,16 +332,22 @@ def _look_up_indexed(root: Path, wanted: list[str], found: list[SourceFile | Non
     except IndexUnavailable:
         return
     try:
-        names = IndexedNames(root, index)
-        for number, name in enumerate(wanted):
-            if found[number] is not None:
-                continue
-            try:
-                source = names.find(name)
-            except ArticleNotFound:
+        todo = [number for number, located in enumerate(found) if located is None]
+        answers = IndexedNames(root, index).find_all([wanted[number] for number in todo])
+        current = index.cache.current  # else its articles are another parser's
+        now_ns = time.time_ns()
+        for number, answer in zip(todo, answers, strict=True):
+            if isinstance(answer, ArticleNotFound):
                 continue  # maybe a file the index has not seen yet: ask the folder itself
-            if os.path.isfile(source.path):
-                found[number] = source
+            try:
+                info = os.stat(answer.path)
+            except (OSError, ValueError):
+                continue  # gone since: the folder says what is there now
+            if not stat.S_ISREG(info.st_mode):
+                continue
+            indexed = current and vouched_for(answer, info, now_ns)
+            now = answer._replace(size=info.st_size, mtime_ns=info.st_mtime_ns)
+            found[number] = Located(now, indexed)
     except (sqlite3.Error, IndexDamaged):
         return  # a busy or damaged index: the scan answers
     finally:
