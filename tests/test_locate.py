@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS
+from conftest import SEEDS, backdate, count_parses, rewrite_same_size, run, runner
 
+import newscli.cache as cache_module
 import newscli.corpus as corpus_module
+from newscli import PARSER_VERSION, cli
 from newscli.archive import Archive
-from newscli.corpus import SourceFile, article_id, load_corpus
+from newscli.corpus import RACY_NS, SourceFile, article_id, load_corpus
+from newscli.export import RENDERERS
 from newscli.index import Index
 from newscli.locate import (
     ArticleNotFound,
@@ -19,7 +24,9 @@ from newscli.locate import (
     Names,
     find_source,
     locate,
+    locate_all,
     locate_many,
+    vouched_for,
 )
 
 
@@ -110,3 +117,176 @@ def test_ids_are_looked_up_in_the_index_without_hashing_paths(
         assert _answer(tables.find, name) == expected[name], name
     assert len(hashed) <= not_articles[0]
     index.close()
+
+
+# --- unchanged files are served from the index, byte for byte what a parse gives -----------
+
+
+def _backdated_copy(corpus_slice: Path, tmp_path: Path) -> Path:
+    """The slice, its files older than the racy window (so the index may vouch for them)."""
+    target = tmp_path / "slice"
+    shutil.copytree(corpus_slice, target)
+    backdate(path for path in target.rglob("*") if path.is_file())
+    return target
+
+
+def _names_of(root: Path) -> list[str]:
+    """Every article, named as users do: ten-digit ids, full ids, a stem and a path."""
+    with Archive(root) as archive:
+        ids = [summary.id for summary in archive.list()]
+        paths = [summary.path for summary in archive.list()]
+    assert len(ids) > 20
+    names = [article_id[:10] for article_id in ids[::2]] + ids[1::2]
+    return [*names, Path(paths[0]).stem, paths[1]]
+
+
+def test_unchanged_files_are_served_from_the_index_with_the_same_bytes(
+    corpus_slice: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _backdated_copy(corpus_slice, tmp_path)
+    names = _names_of(root)
+    counter = tmp_path / "parses"
+    count_parses(monkeypatch, counter)
+    with Archive(root) as archive:
+        from_index = list(archive.get_many(names))
+    assert counter.read_bytes() == b"x"  # only the one named by its path is parsed
+    with Archive(root, use_index=False) as archive:
+        parsed = list(archive.get_many(names))
+    assert len(counter.read_bytes()) == 1 + len(names)
+    assert [article.path for article in from_index] == [article.path for article in parsed]
+    for form, render in RENDERERS.items():
+        for script in ("original", "simplified", "traditional"):
+            for stored, fresh in zip(from_index, parsed, strict=True):
+                assert render(stored, script) == render(fresh, script), (form, script)
+
+
+@pytest.mark.parametrize("form", ["txt", "md", "json", "jsonl"])
+def test_convert_and_show_of_names_print_what_no_index_prints(
+    form: str, corpus_slice: Path, tmp_path: Path
+) -> None:
+    root = _backdated_copy(corpus_slice, tmp_path)
+    names = _names_of(root)
+    for extra in ([], ["--script", "simplified"]):
+        common = ["--to", form, "--corpus", str(root), *extra]
+        if form == "jsonl":
+            indexed = run("convert", *common, *names)
+            plain = run("convert", *common, "--no-index", *names)
+            assert indexed.exit_code == 0, indexed.stderr
+            assert indexed.stdout == plain.stdout and indexed.stdout.count("\n") == len(names)
+        folders = []
+        for index_flag in ([], ["--no-index"]):
+            folder = tmp_path / f"out-{form}-{len(extra)}-{len(index_flag)}"
+            done = run("convert", *common, *index_flag, "--out-dir", str(folder), *names)
+            assert done.exit_code == 0, done.stderr
+            folders.append({path.name: path.read_bytes() for path in folder.iterdir()})
+        assert folders[0] == folders[1] and len(folders[0]) == len(names)
+    # show has no --no-index: files named by their paths are parsed, never looked up
+    with Archive(root, use_index=False) as archive:
+        paths = {name: article.path for name in names for article in archive.get_many([name])}
+    shown = run("show", "--corpus", str(root), *names[:5])
+    assert shown.exit_code == 0, shown.stderr
+    by_path = run("show", "--corpus", str(root), *(paths[name] for name in names[:5]))
+    assert shown.stdout == by_path.stdout
+    listed = run("search", "-l", "的", "--corpus", str(root)).stdout
+    assert listed.count("\n") > 20
+    piped = runner.invoke(cli.app, ["show", "-", "--corpus", str(root)], input=listed)
+    assert piped.exit_code == 0, piped.stderr
+    with Archive(root, use_index=False) as archive:
+        listed_paths = [article.path for article in archive.get_many(listed.split())]
+    assert piped.stdout == run("show", "--corpus", str(root), *listed_paths).stdout
+
+
+def test_a_file_edited_since_it_was_indexed_is_parsed_not_served_stale(
+    corpus_slice: Path, tmp_path: Path
+) -> None:
+    root = _backdated_copy(corpus_slice, tmp_path)
+    with Archive(root) as archive:
+        first = next(archive.list())
+    path = Path(first.path)
+    # The same size and the mtime the index saw, but changed just now: racy, so parsed.
+    indexed_mtime = path.stat().st_mtime_ns
+    rewrite_same_size(path, "兩")
+    with Archive(root) as archive:
+        (edited,) = archive.get_many([first.id])
+    assert "兩" in edited.text  # (a new mtime: not the indexed file any more)
+    backdate([path], seconds=3600)  # an old mtime, not the one the index saw
+    assert path.stat().st_mtime_ns != indexed_mtime
+    with Archive(root) as archive:
+        (again,) = archive.get_many([first.id[:10]])
+    assert "兩" in again.text
+    with path.open("ab") as handle:  # grown: another size
+        handle.write("<p>追加的段落。</p>".encode())
+    backdate([path], seconds=7200)
+    with Archive(root) as archive:
+        (grown,) = archive.get_many([first.id])
+    assert "追加的段落。" in grown.text
+    with Archive(root, use_index=False) as archive:
+        assert archive.get(first.id) == grown
+
+
+def test_the_index_vouches_only_for_an_unchanged_file_old_enough_to_tell(tmp_path: Path) -> None:
+    path = tmp_path / "a.md"
+    path.write_text("x")
+    info = path.stat()
+    source = SourceFile(str(path), "a.md", info.st_size, info.st_mtime_ns)
+    later = info.st_mtime_ns + 10 * RACY_NS
+    assert vouched_for(source, info, later)
+    assert not vouched_for(source, info, info.st_mtime_ns + RACY_NS // 2)  # racy: may change
+    assert not vouched_for(source._replace(size=-1), info, later)  # recorded racy
+    assert not vouched_for(source._replace(size=2), info, later)
+    assert not vouched_for(source._replace(mtime_ns=info.st_mtime_ns - 1), info, later)
+    assert not vouched_for(source, os.stat(tmp_path), later)  # not a regular file
+
+
+def test_a_parser_of_another_version_is_not_served(
+    corpus_slice: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _backdated_copy(corpus_slice, tmp_path)
+    names = _names_of(root)[:3]
+    with Archive(root) as archive:
+        archive.open()
+    monkeypatch.setattr(cache_module, "PARSER_VERSION", PARSER_VERSION + 1)
+    assert not any(located.indexed for located in locate_all(root, names))
+    counter = tmp_path / "parses"
+    count_parses(monkeypatch, counter)
+    with Archive(root) as archive:
+        assert len(list(archive.get_many(names))) == 3
+    assert len(counter.read_bytes()) == 3
+
+
+def test_many_names_are_resolved_without_every_files_source(
+    corpus_slice: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Archive(corpus_slice) as archive:
+        archive.open()
+    index = Index(corpus_slice)
+    files = index.known_files()
+    plain = Names(corpus_slice, files)
+    names = [article_id[:10] for article_id in plain.ids]  # as `search -l` prints them
+    names += [plain.ids[3], files[4].stem, files[5].rel, files[6].stem[:-2], "zzzz", "0000"]
+    expected = [_answer(plain.find, name) for name in names]
+    ambiguous = next(name for name in ("2020", "2020-", "20") if name in plain.stems[0])
+    with pytest.raises(ArticleNotFound) as raised:
+        plain.find(ambiguous)
+    in_order = [source.rel for source in raised.value.candidates]
+
+    def refused() -> list[SourceFile]:
+        raise AssertionError("every file's SourceFile made")
+
+    monkeypatch.setattr(Index, "known_files", refused)
+    monkeypatch.setattr(Index, "article_ids", refused)
+    answers = IndexedNames(corpus_slice, index).find_all(names)
+    for name, answer, wanted in zip(names, answers, expected, strict=True):
+        got = _answer(partial(_raise_or_return, answer), name)
+        assert got == wanted, name
+    monkeypatch.undo()  # an ambiguous name lists its candidates in the corpus's order
+    (answer,) = IndexedNames(corpus_slice, index).find_all([ambiguous])
+    assert isinstance(answer, ArticleNotFound)
+    assert [source.rel for source in answer.candidates] == in_order
+    index.close()
+
+
+def _raise_or_return(answer: SourceFile | ArticleNotFound, _name: str) -> SourceFile:
+    if isinstance(answer, ArticleNotFound):
+        raise answer
+    return answer
