@@ -16,6 +16,7 @@ from newscli import archive as archive_module
 from newscli import search as search_module
 from newscli.archive import Archive, ExportError, HitSort, ListSort, NotAnArticle, export
 from newscli.article import Article, Script, Summary
+from newscli.corpus import SourceFile
 from newscli.filters import Filters
 from newscli.index import Index, StoredText
 from newscli.locate import ArticleNotFound
@@ -217,18 +218,22 @@ def test_get_many_reads_the_file_list_once(
 ) -> None:
     with Archive(corpus_slice) as archive:
         wanted = [s.id[:10] for s in archive.list(limit=40)]
-    reads: list[int] = []
-    real = Index.known_files
+    reads: list[str] = []
+    real = Index.iter_files
 
-    def known_files(self: Index) -> list[object]:
-        reads.append(1)
-        return real(self)  # type: ignore[return-value]
+    def iter_files(self: Index) -> Iterator[tuple[SourceFile, bool]]:
+        reads.append("pass")
+        return real(self)
 
+    def known_files(self: Index) -> list[SourceFile]:
+        raise AssertionError("a SourceFile made for every file")
+
+    monkeypatch.setattr(Index, "iter_files", iter_files)
     monkeypatch.setattr(Index, "known_files", known_files)
     with Archive(corpus_slice) as archive:
         found = [article.id[:10] for article in archive.get_many(wanted)]
         assert found == wanted
-        assert reads == [1]
+        assert reads == ["pass"]  # one pass over the file names for all 40
         with pytest.raises(ArticleNotFound):
             archive.get_many([*wanted, "zz-no-such-article"])  # raises before reading any
 
