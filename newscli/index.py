@@ -341,17 +341,31 @@ class Index:
             for rel, article_id in self.db.execute("SELECT rel, id FROM articles")
         }
 
-    def iter_files(self) -> Iterator[tuple[SourceFile, bool]]:
-        """(file, whether it is an article) of every file the index knows, one row at a time
-        (memory stays flat), each row checked; damage raises (no rebuild: the caller asks
-        the folder instead)."""
+    def iter_file_keys(self) -> Iterator[tuple[bytes, bool]]:
+        """(path as stored, whether it is an article) of every file the index knows, one row
+        at a time (memory stays flat). Not checked: a caller checks what it uses (files_at)."""
+        for key, status in self.db.execute("SELECT rel, status FROM files"):
+            yield key, status == "article"
+
+    @_recovering
+    def files_at(self, rels: Iterable[str]) -> list[tuple[SourceFile, bool]]:
+        """(file, whether it is an article) of these paths the index knows, each row checked."""
         root = str(self.root)
-        for key, size, mtime_ns, status, problems, crc in self.db.execute(
-            "SELECT rel, size, mtime_ns, status, problems, crc FROM files"
-        ):
-            check_file_row(key, size, mtime_ns, status, problems, crc)
-            rel = path_of(key)
-            yield SourceFile(os.path.join(root, rel), rel, size, mtime_ns), status == "article"
+        wanted = [path_key(rel) for rel in rels]
+        found: list[tuple[SourceFile, bool]] = []
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for key, size, mtime_ns, status, problems, crc in self.db.execute(
+                "SELECT rel, size, mtime_ns, status, problems, crc FROM files"
+                f" WHERE rel IN ({marks})",
+                part,
+            ):
+                check_file_row(key, size, mtime_ns, status, problems, crc)
+                rel = path_of(key)
+                source = SourceFile(os.path.join(root, rel), rel, size, mtime_ns)
+                found.append((source, status == "article"))
+        return found
 
     @_recovering
     def files_named_like(self, text: str) -> list[tuple[SourceFile, bool]]:

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from newscli.cache import path_key, path_of
 from newscli.corpus import RACY_NS, Corpus, SourceFile, load_corpus
 
 if TYPE_CHECKING:
@@ -160,8 +161,8 @@ class IndexedNames:
             if len(by_id) < Names.SCANS:  # a few names: SQLite scans the paths for each
                 for name in files.wanted:
                     files.add_all(self.index.files_named_like(name), name)
-            else:  # many: one pass over every file for all of them
-                files.add_all(self.index.iter_files())
+            else:  # many: one pass over every file's name for all of them
+                files.add_all(self.index.files_at(files.candidates(self.index.iter_file_keys())))
             for number, found in by_id.items():
                 answers[number] = self._answer(names[number], found, files)
         return answers
@@ -232,6 +233,26 @@ class _FileNames:
                 for length in lengths:
                     if article_id[:length] in wanted:
                         prefixed.setdefault(article_id[:length], {})[rel] = source
+
+    def candidates(self, keys: Iterable[tuple[bytes, bool]]) -> list[str]:
+        """The paths among `keys` (stored paths, with whether each is an article) that may
+        answer a wanted name, compared as UTF-8 bytes (no path decoded: the lean loop of a
+        thousand names): every file a name may be the path or stem of, or begin the stem
+        of, and every non-article. add_all then decides on the decoded paths."""
+        wanted = {path_key(name) for name in self.wanted}
+        lengths = sorted({len(name) for name in wanted})
+        found: list[str] = []
+        for key, is_article in keys:
+            name = key.rpartition(b"/")[2]
+            stem = name.rpartition(b".")[0] if b"." in name else name
+            if (
+                not is_article
+                or key in wanted
+                or stem in wanted
+                or any(stem[:length] in wanted for length in lengths)
+            ):
+                found.append(path_of(key))
+        return found
 
 
 def _stem(rel: str) -> str:
