@@ -287,10 +287,16 @@ def source_for_path(root: Path, name: str) -> SourceFile | None:
     return SourceFile(absolute, rel, info.st_size, info.st_mtime_ns)
 
 
+# Fewer files than this that the index vouches for are parsed all the same: cheaper than
+# reading the folder state that says whether each is still the file the index read.
+STORED_FROM = 32
+
+
 class Located(NamedTuple):
     """A named file as found now, and whether the index vouches for it: the file is
     unchanged since the index read it (same size and mtime_ns, not changed too recently to
-    tell, as the freshness scan decides), so the article it stores is the file's."""
+    tell, the same inode as its last scan saw: the freshness scan's rule), so the article
+    it stores is the file's."""
 
     source: SourceFile
     indexed: bool = False
@@ -357,6 +363,7 @@ def _look_up_indexed(root: Path, wanted: list[str], found: list[Located | None])
         answers = IndexedNames(root, index).find_all([wanted[number] for number in todo])
         current = index.cache.current  # else its articles are another parser's
         now_ns = time.time_ns()
+        met: list[tuple[int, SourceFile, os.stat_result, bool]] = []
         for number, answer in zip(todo, answers, strict=True):
             if isinstance(answer, ArticleNotFound):
                 continue  # maybe a file the index has not seen yet: ask the folder itself
@@ -364,12 +371,39 @@ def _look_up_indexed(root: Path, wanted: list[str], found: list[Located | None])
                 info = os.stat(answer.path)
             except (OSError, ValueError):
                 continue  # gone since: the folder says what is there now
-            if not stat.S_ISREG(info.st_mode):
-                continue
-            indexed = current and vouched_for(answer, info, now_ns)
+            if stat.S_ISREG(info.st_mode):
+                met.append((number, answer, info, current and vouched_for(answer, info, now_ns)))
+        vouched = sum(1 for *_, fresh in met if fresh)
+        last_scan = _LastScan(index) if vouched >= STORED_FROM else None
+        for number, answer, info, fresh in met:
             now = answer._replace(size=info.st_size, mtime_ns=info.st_mtime_ns)
+            indexed = fresh and last_scan is not None and last_scan.same_file(answer.rel, info)
             found[number] = Located(now, indexed)
     except (sqlite3.Error, IndexDamaged):
         return  # a busy or damaged index: the scan answers
     finally:
         index.close()
+
+
+class _LastScan:
+    """The inode of each file as the index's last scan saw it (its saved folder state): a
+    file replaced since by a rename keeps its size and mtime (`cp -p` elsewhere, then `mv`
+    over it) but not its inode, and the freshness scan parses it again."""
+
+    def __init__(self, index: Index) -> None:
+        from newscli.corpus import FolderState
+
+        state = FolderState.loads(index.cache.folder_state())
+        self.folders = state.folders if state is not None else {}
+        self.inodes: dict[str, dict[str, int]] = {}  # folder → file name → inode
+
+    def same_file(self, rel: str, info: os.stat_result) -> bool:
+        cut = rel.rfind("/") + 1
+        folder, name = rel[:cut], rel[cut:]
+        inodes = self.inodes.get(folder)
+        if inodes is None:
+            record = self.folders.get(folder)
+            names = record[4].split("\0") if record is not None and record[4] else []
+            inodes = dict(zip(names, record[8], strict=False)) if record is not None else {}
+            self.inodes[folder] = inodes
+        return info.st_ino != 0 and inodes.get(name) == info.st_ino

@@ -13,6 +13,7 @@ from conftest import SEEDS, backdate, count_parses, rewrite_same_size, run, runn
 
 import newscli.cache as cache_module
 import newscli.corpus as corpus_module
+import newscli.locate as locate_module
 from newscli import PARSER_VERSION, cli
 from newscli.archive import Archive
 from newscli.corpus import RACY_NS, SourceFile, article_id, load_corpus
@@ -145,11 +146,17 @@ def test_unchanged_files_are_served_from_the_index_with_the_same_bytes(
 ) -> None:
     root = _backdated_copy(corpus_slice, tmp_path)
     names = _names_of(root)
+    monkeypatch.setattr(locate_module, "STORED_FROM", len(names) - 1)  # all but the path
     counter = tmp_path / "parses"
     count_parses(monkeypatch, counter)
     with Archive(root) as archive:
+        few = list(archive.get_many(names[:3]))  # fewer than STORED_FROM: parsed
+    assert len(counter.read_bytes()) == 3
+    counter.write_bytes(b"")
+    with Archive(root) as archive:
         from_index = list(archive.get_many(names))
     assert counter.read_bytes() == b"x"  # only the one named by its path is parsed
+    assert few == from_index[:3]
     with Archive(root, use_index=False) as archive:
         parsed = list(archive.get_many(names))
     assert len(counter.read_bytes()) == 1 + len(names)
@@ -162,8 +169,9 @@ def test_unchanged_files_are_served_from_the_index_with_the_same_bytes(
 
 @pytest.mark.parametrize("form", ["txt", "md", "json", "jsonl"])
 def test_convert_and_show_of_names_print_what_no_index_prints(
-    form: str, corpus_slice: Path, tmp_path: Path
+    form: str, corpus_slice: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(locate_module, "STORED_FROM", 2)
     root = _backdated_copy(corpus_slice, tmp_path)
     names = _names_of(root)
     for extra in ([], ["--script", "simplified"]):
@@ -197,8 +205,9 @@ def test_convert_and_show_of_names_print_what_no_index_prints(
 
 
 def test_a_file_edited_since_it_was_indexed_is_parsed_not_served_stale(
-    corpus_slice: Path, tmp_path: Path
+    corpus_slice: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(locate_module, "STORED_FROM", 1)
     root = _backdated_copy(corpus_slice, tmp_path)
     with Archive(root) as archive:
         first = next(archive.list())
@@ -224,6 +233,30 @@ def test_a_file_edited_since_it_was_indexed_is_parsed_not_served_stale(
         assert archive.get(first.id) == grown
 
 
+def test_a_file_replaced_by_a_rename_keeping_size_and_mtime_is_parsed(
+    corpus_slice: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(locate_module, "STORED_FROM", 1)
+    root = _backdated_copy(corpus_slice, tmp_path)
+    with Archive(root) as archive:
+        first, second = list(archive.list(limit=2))
+    path = Path(first.path)
+    assert all(located.indexed for located in locate_all(root, [first.id, second.id]))
+    before = path.stat()
+    elsewhere = tmp_path / "elsewhere.md"  # cp -p, edited, then mv over the indexed file
+    shutil.copy2(path, elsewhere)
+    rewrite_same_size(elsewhere, "兩")
+    os.utime(elsewhere, ns=(before.st_atime_ns, before.st_mtime_ns))
+    os.replace(elsewhere, path)
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    located = locate_all(root, [first.id, second.id])
+    assert [item.indexed for item in located] == [False, True]
+    with Archive(root) as archive:
+        replaced, _ = archive.get_many([first.id, second.id])
+    assert "兩" in replaced.text
+
+
 def test_the_index_vouches_only_for_an_unchanged_file_old_enough_to_tell(tmp_path: Path) -> None:
     path = tmp_path / "a.md"
     path.write_text("x")
@@ -241,10 +274,12 @@ def test_the_index_vouches_only_for_an_unchanged_file_old_enough_to_tell(tmp_pat
 def test_a_parser_of_another_version_is_not_served(
     corpus_slice: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(locate_module, "STORED_FROM", 1)
     root = _backdated_copy(corpus_slice, tmp_path)
     names = _names_of(root)[:3]
     with Archive(root) as archive:
         archive.open()
+    assert all(located.indexed for located in locate_all(root, names))
     monkeypatch.setattr(cache_module, "PARSER_VERSION", PARSER_VERSION + 1)
     assert not any(located.indexed for located in locate_all(root, names))
     counter = tmp_path / "parses"
