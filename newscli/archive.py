@@ -478,14 +478,15 @@ class Archive:
         from newscli.load import load
 
         index: Index | None = None
+        opened = False  # the index asked for (it may be None: then every file is parsed)
         try:
             for batch in _batches(located):
                 stored: dict[str, LoadResult] = {}
                 vouched = [item.source for item in batch if item.indexed]
-                if vouched:
-                    index = index or self._index_as_is()
-                    if index is not None:
-                        stored = index.stored_loads(vouched)
+                if vouched and not opened:
+                    index, opened = self._index_as_is(), True
+                if vouched and index is not None:
+                    stored = index.stored_loads(vouched)
                 for item in batch:
                     result = stored.get(item.source.rel) if item.indexed else None
                     if result is None or result.article is None:  # what is not an article:

@@ -333,14 +333,6 @@ class Index:
             found.append((article_id, SourceFile(os.path.join(root, rel), rel, size, mtime_ns)))
         return found
 
-    @_recovering
-    def article_ids(self) -> dict[str, str]:
-        """rel → id of every article (many names to find: one read instead of a hash each)."""
-        return {
-            path_of(rel): article_id
-            for rel, article_id in self.db.execute("SELECT rel, id FROM articles")
-        }
-
     def iter_file_keys(self) -> Iterator[tuple[bytes, bool]]:
         """(path as stored, whether it is an article) of every file the index knows, one row
         at a time (memory stays flat). Not checked: a caller checks what it uses (files_at)."""

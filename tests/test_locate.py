@@ -309,7 +309,6 @@ def test_many_names_are_resolved_without_every_files_source(
         raise AssertionError("every file's SourceFile made")
 
     monkeypatch.setattr(Index, "known_files", refused)
-    monkeypatch.setattr(Index, "article_ids", refused)
     answers = IndexedNames(corpus_slice, index).find_all(names)
     for name, answer, wanted in zip(names, answers, expected, strict=True):
         got = _answer(partial(_raise_or_return, answer), name)
