@@ -324,3 +324,34 @@ def _raise_or_return(answer: SourceFile | ArticleNotFound, _name: str) -> Source
     if isinstance(answer, ArticleNotFound):
         raise answer
     return answer
+
+
+def test_odd_file_names_are_found_as_names_finds_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed = sorted(SEEDS.iterdir())[0].read_bytes()
+    root = tmp_path / "odd"
+    (root / "sub.dir").mkdir(parents=True)
+    odd = [b"a.b.md", b"\xe4\xb8\xad\xe6\x96\x87.md", b"\xff\xfe.md", b"\xe4\xb8.md", b"x..md"]
+    odd += [b"dup-1.md", b"dup-2.md"]
+    for raw in odd:
+        (root / os.fsdecode(raw)).write_bytes(seed)
+    (root / "sub.dir" / "noext.txt").write_bytes(seed)
+    (root / "empty.md").write_bytes(b"")  # a file that is not an article: its id is hashed
+    with Archive(root) as archive:
+        archive.open()
+    index = Index(root)
+    plain = Names(root, index.known_files())
+    names = ["a", "a.b", "a.b.md", "中", "中文", "\udcff", "\udcff\udcfe", "\udce4", "x.", "x"]
+    names += ["sub.dir/noext.txt", "noext", "sub", "empty", plain.ids[0][:5], "zz", "dup-"]
+    expected = [_answer(plain.find, name) for name in names]
+    assert "ambiguous" in expected[-1][0] and "\udce4\udcb8.md" in expected[7]
+    monkeypatch.setattr(Names, "SCANS", 1)  # one pass over the names
+    answers = IndexedNames(root, index).find_all(names)
+    for name, answer, wanted in zip(names, answers, expected, strict=True):
+        assert _answer(partial(_raise_or_return, answer), name) == wanted, name
+    monkeypatch.setattr(Names, "SCANS", 10**9)  # SQLite's scan per name
+    few = IndexedNames(root, index)
+    for name, wanted in zip(names, expected, strict=True):
+        assert _answer(few.find, name) == wanted, name
+    index.close()
