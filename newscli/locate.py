@@ -141,8 +141,12 @@ class IndexedNames:
             raise answer
         return answer
 
-    def find_all(self, names: list[str]) -> list[SourceFile | ArticleNotFound]:
-        """Every name's file, or why it has none (ArticleNotFound, with its candidates)."""
+    def find_all(
+        self, names: list[str], ordered: bool = True
+    ) -> list[SourceFile | ArticleNotFound]:
+        """Every name's file, or why it has none (ArticleNotFound, with its candidates: in
+        the corpus's order, or with `ordered=False` in the index's, which saves reading
+        every file name for a caller that only needs to know that a name failed)."""
         answers: list[SourceFile | ArticleNotFound] = []
         by_id: dict[int, list[tuple[str, SourceFile]]] = {}  # names with no unique exact id
         for number, name in enumerate(names):
@@ -164,11 +168,11 @@ class IndexedNames:
             else:  # many: one pass over every file's name for all of them
                 files.add_all(self.index.files_at(files.candidates(self.index.iter_file_keys())))
             for number, found in by_id.items():
-                answers[number] = self._answer(names[number], found, files)
+                answers[number] = self._answer(names[number], found, files, ordered)
         return answers
 
     def _answer(
-        self, name: str, by_id: list[tuple[str, SourceFile]], files: _FileNames
+        self, name: str, by_id: list[tuple[str, SourceFile]], files: _FileNames, ordered: bool
     ) -> SourceFile | ArticleNotFound:
         """Names.find's rule: an exact id, then an exact path or stem, then a unique prefix
         of an id or a stem."""
@@ -179,7 +183,8 @@ class IndexedNames:
                 return exact_in[0]
             if exact_in:
                 return ArticleNotFound(
-                    f"{name!r} names {len(exact_in)} articles", self._in_order(exact_in)
+                    f"{name!r} names {len(exact_in)} articles",
+                    self._in_order(exact_in) if ordered else exact_in,
                 )
         prefixed = {source.rel: source for _, source in by_id}
         prefixed.update(files.prefixed.get(name, {}))
@@ -188,7 +193,7 @@ class IndexedNames:
         if prefixed:
             return ArticleNotFound(
                 f"{name!r} is ambiguous: it begins {len(prefixed)} articles",
-                self._in_order(list(prefixed.values())),
+                self._in_order(list(prefixed.values())) if ordered else list(prefixed.values()),
             )
         return ArticleNotFound(f"no article {name!r} in {self.root}")
 
@@ -360,7 +365,9 @@ def _look_up_indexed(root: Path, wanted: list[str], found: list[Located | None])
         return
     try:
         todo = [number for number, located in enumerate(found) if located is None]
-        answers = IndexedNames(root, index).find_all([wanted[number] for number in todo])
+        names = [wanted[number] for number in todo]
+        # A name that fails is asked of the folder itself, which says why in its own order.
+        answers = IndexedNames(root, index).find_all(names, ordered=False)
         current = index.cache.current  # else its articles are another parser's
         now_ns = time.time_ns()
         met: list[tuple[int, SourceFile, os.stat_result, bool]] = []
