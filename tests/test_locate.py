@@ -355,3 +355,22 @@ def test_odd_file_names_are_found_as_names_finds_them(
     for name, wanted in zip(names, expected, strict=True):
         assert _answer(few.find, name) == wanted, name
     index.close()
+
+
+def test_an_ambiguous_name_is_asked_of_the_folder_without_reading_every_name_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for number in range(3):
+        shutil.copy(sorted(SEEDS.iterdir())[0], tmp_path / f"same-{number}.md")
+    with Archive(tmp_path) as archive:
+        archive.open()
+
+    def refused(self: Index) -> list[SourceFile]:
+        raise AssertionError("every file name read to order candidates nobody sees")
+
+    monkeypatch.setattr(Index, "known_files", refused)
+    with pytest.raises(ArticleNotFound, match="ambiguous: it begins 3") as raised:
+        locate_many(tmp_path, ["same-"])
+    assert [source.stem for source in raised.value.candidates] == [
+        source.stem for source in load_corpus(tmp_path).files
+    ]
