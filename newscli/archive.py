@@ -144,11 +144,13 @@ class Archive:
         *,
         use_index: bool = True,
         progress: Progress | None = None,
+        freshness: str = "files",
     ) -> None:
         from newscli.corpus import resolve_root
 
         self.root: Path = resolve_root(root)  # CorpusError when it cannot be used
         self.use_index = use_index
+        self.freshness = freshness  # how the index is found fresh: newscli.corpus.scan
         self.progress = progress
         self.problems: list[Problem] = []  # with files met so far
         self.warnings: list[str] = []  # with the index (the archive still works without it)
@@ -184,7 +186,7 @@ class Archive:
             return self
         from newscli.corpus import load_corpus
 
-        self._corpus = load_corpus(self.root)
+        self._corpus = load_corpus(self.root, self.freshness)
         if self.use_index:
             from newscli.index import open_index
 

@@ -237,7 +237,11 @@ CorpusOption = Annotated[
         envvar="NEWSCLI_CORPUS",
         metavar="DIR",
         callback=_corpus_folder,
-        help="Folder of articles (searched recursively). Default: the bundled seeds.",
+        help="Folder of articles (searched recursively). Default: the bundled seeds."
+        " Before answering, the index checks every file for changes; with"
+        " NEWSCLI_FRESHNESS=folders (opt-in; default: files) it checks only folders whose"
+        " times changed, and misses an edit in place (>>, cp over a file, touch) until that"
+        " folder changes or `newscli index` runs (index and check always check every file).",
         show_default=False,
     ),
 ]
@@ -333,13 +337,15 @@ QuietOption = Annotated[
 ]
 
 
-def _open_archive(corpus: str | None, no_index: bool) -> Archive:
-    """The archive, not yet scanned: enough for finding articles by name."""
+def _open_archive(corpus: str | None, no_index: bool, exact: bool = False) -> Archive:
+    """The archive, not yet scanned: enough for finding articles by name. Its freshness
+    rule is $NEWSCLI_FRESHNESS's, unless `exact` (check: every file stat-ed always)."""
     from newscli.archive import Archive
-    from newscli.corpus import CorpusError
+    from newscli.corpus import FRESHNESS_FILES, CorpusError, freshness_mode
 
     try:
-        return Archive(corpus, use_index=not no_index)
+        freshness = FRESHNESS_FILES if exact else freshness_mode(None)
+        return Archive(corpus, use_index=not no_index, freshness=freshness)
     except CorpusError as error:
         _fail(str(error))
 
@@ -1426,7 +1432,7 @@ def check(
     if no_index:
         report = check_corpus(_open_corpus(corpus))
     else:
-        archive = _open_archive(corpus, no_index=False)
+        archive = _open_archive(corpus, no_index=False, exact=True)
         with _progress() as progress:
             archive.progress = progress
             archive.open(keep_scan=True)  # check lists every file: no second scan

@@ -585,7 +585,8 @@ class Index:
                     postings.handle.close()
         if newest_first:
             found = _newest_first(entries, found)
-        return [(entries.ids[index], hits) for index, hits in found]
+        id_at = entries.id_at
+        return [(id_at(index), hits) for index, hits in found]
 
     def newest_matches(
         self, matcher: ChunkCounter, window: int = NEWEST_WINDOW
@@ -616,19 +617,19 @@ class Index:
         entries, handle, size, postings = self._read_state(with_postings=keys is not None)
         try:
             with handle:
-                ids = entries.ids
-                order = _newest_order(entries, range(len(ids)))
+                id_at = entries.id_at
+                order = _newest_order(entries, range(len(entries)))
                 head = order[:window]
                 in_head = dict(count_hits_at(handle, size, entries, sorted(head), matcher))
                 for position in head:
                     if position in in_head:
-                        yield ids[position], in_head[position]
+                        yield id_at(position), in_head[position]
                 if len(order) <= window:
                     return
                 found = dict(_count(entries, handle, size, postings, keys, matcher))
                 for position in order[window:]:  # the order above: no second sort
                     if position in found:
-                        yield ids[position], found[position]
+                        yield id_at(position), found[position]
         finally:
             if postings is not None:
                 postings.handle.close()
@@ -644,7 +645,7 @@ def _count(
 ) -> list[tuple[int, int]]:
     """(entry position, hits) of every match, in text order: on the posting list's
     candidates when it has them and they are not most articles, else by a scan."""
-    if not entries.ids:
+    if not len(entries):
         return []
     if postings is not None and keys is not None:
         try:
@@ -652,7 +653,7 @@ def _count(
         except Unusable:
             picked = None  # a damaged posting file: the scan answers
         # Candidates in most articles: one sequential scan reads about as much.
-        if picked is not None and len(picked) <= len(entries.ids) * SCAN_ABOVE:
+        if picked is not None and len(picked) <= len(entries) * SCAN_ABOVE:
             return count_hits_at(handle, size, entries, picked, matcher)
     return count_hits(handle, size, entries, matcher)
 
@@ -705,18 +706,27 @@ def _region_reader(handle: BinaryIO) -> Callable[[int, int], bytes]:
 
 
 def _newest_order(entries: Entries, positions: Iterable[int]) -> list[int]:
-    """Entry positions in list's order (the shared rule, newscli.article.newest_first:
-    newest first, ties and undated ones by path), on the stored texts: `published` has one
-    fixed width in UTC, so its text order is time order, and `rels` order as paths do."""
-    published, rels = entries.published, entries.rels
-    dated: list[int] = []
+    """Entry positions in list's order (Entries.newest_order: kept in the snapshot). When
+    it is not known yet, a few positions are sorted on their own items (a loaded snapshot
+    of the format before keeps no order)."""
+    chosen = positions if isinstance(positions, (list, range)) else list(positions)
+    if len(chosen) == len(entries) and isinstance(chosen, range):
+        return entries.newest_order().tolist()
+    if entries.ordered or len(chosen) * 4 >= len(entries):
+        return sorted(chosen, key=entries.newest_rank().__getitem__)
+    published_of, rel_of = entries.published_at, entries.rel_at
+    dated: list[tuple[str, int]] = []
     undated: list[int] = []
-    for position in positions:
-        (dated if published[position] else undated).append(position)
-    dated.sort(key=rels.__getitem__)
-    dated.sort(key=lambda position: published[position] or "", reverse=True)  # ties: by path
-    undated.sort(key=rels.__getitem__)
-    return dated + undated
+    for position in chosen:
+        moment = published_of(position)
+        if moment:
+            dated.append((moment, position))
+        else:
+            undated.append(position)
+    dated.sort(key=lambda pair: rel_of(pair[1]))
+    dated.sort(key=lambda pair: pair[0], reverse=True)  # ties: by path
+    undated.sort(key=rel_of)
+    return [position for _, position in dated] + undated
 
 
 def _newest_first(entries: Entries, found: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -176,23 +176,46 @@ def refresh(
         if wipe_first:
             cache.wipe()
         stats = Refresh(cache, corpus, progress, workers).run()
-    if seen is not None:
+        token = cache.meta("files_digest") or ""  # read under the lock: this refresh's
+    if seen is not None and (seen.changed or seen.folders.token != token):
         # Only now: the index holds what this scan found replaced (a new inode is news
         # once, relative to the saved state), so a killed refresh cannot lose it.
-        cache.save_folder_state(seen.dumps())
+        seen.folders.token = token
+        cache.save_folder_state(seen.folders.dumps())
     return stats
 
 
-def scan_corpus(cache: Cache, corpus: Corpus) -> FolderState | None:
+@dataclass
+class _Seen:
+    folders: FolderState
+    changed: bool  # since the saved state: else it need not be saved again
+
+
+def scan_corpus(cache: Cache, corpus: Corpus) -> _Seen | None:
     """Scan the corpus's folder with what the previous scan saw of its folders (unchanged
-    ones are not listed again); what this one saw, if the next scan should have it."""
+    ones are not listed again, unchanged files are compared with their records); what
+    this one saw, for the next scan (None for a file root)."""
     previous = FolderState.loads(cache.folder_state())
     found = corpus.scan_with(previous)
-    if found.folders is not None and (
-        previous is None or found.listed or len(found.folders.folders) != len(previous.folders)
-    ):
-        return found.folders
-    return None
+    if found.folders is None:
+        return None
+    return _Seen(found.folders, found.changed)
+
+
+def fresh_by_scan(cache: Cache, corpus: Corpus) -> bool:
+    """Whether the corpus's last scan found every folder and file as recorded by the saved
+    state, and the index is still the one that state was saved with (its files_digest, and
+    snapshots no writer has made stale since): then the index's files are the corpus's,
+    with no file compared. Called under the build lock."""
+    found = corpus.last_scan
+    return (
+        found is not None
+        and not found.changed
+        and found.folders is not None
+        and bool(found.folders.token)
+        and found.folders.token == cache.meta("files_digest")
+        and cache.snapshots_fresh
+    )
 
 
 def _say_waiting() -> None:
@@ -252,6 +275,11 @@ class Refresh:
                 cache.remove_old_texts()  # after the commit
             stats.rebuilt = True
         self._remember_scan_problems(self.corpus.scan_problems)
+        found = self.corpus.last_scan
+        if not stats.rebuilt and found is not None and fresh_by_scan(cache, self.corpus):
+            stats.unchanged = found.count
+            stats.seconds = time.perf_counter() - started
+            return stats
         current = self.corpus.stats
         # A file changed in the last moments may change again within the same timestamp
         # tick, keeping its (size, mtime_ns): it is parsed now and recorded with size -1,

@@ -234,3 +234,77 @@ def test_a_file_replaced_by_a_rename_is_known_by_its_inode(settled: Path) -> Non
     again = scan(settled, first.folders)
     assert again.stats == first.stats and again.replaced == ["day-02/old/x.txt"]
     assert again.folders is not None and scan(settled, again.folders).replaced == []
+
+
+# --- each file's record: an unchanged file is only compared; the opt-in trust_folders ----
+
+
+def _append_in_place(path: Path, text: str) -> None:
+    """`>>`: the file changes, its folder does not (then made older than the racy window)."""
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(text)
+    backdate([path])
+
+
+def test_an_unchanged_tree_is_unchanged_and_an_edit_in_place_is_a_change(settled: Path) -> None:
+    first = scan(settled)
+    assert first.changed  # nothing to compare with
+    again = scan(settled, first.folders)
+    assert not again.changed and again.listed == 0 and again.count == len(first.stats) == 25
+    assert again.stats == first.stats  # made from the records, only when asked
+    _append_in_place(settled / "day-02" / "old" / "x.txt", "<p>追加</p>")
+    edited = scan(settled, again.folders)
+    assert edited.changed and edited.listed == 0  # its folder is unchanged: not listed
+    size, _ = first.stats["day-02/old/x.txt"]
+    assert edited.stats["day-02/old/x.txt"][0] == size + len("<p>追加</p>".encode())
+    assert _found(edited) == _found(scan(settled))
+    assert not scan(settled, edited.folders).changed  # its record holds the edit now
+
+
+def test_a_racy_file_is_recorded_as_racy_so_the_next_scan_finds_it_changed(
+    settled: Path,
+) -> None:
+    first = scan(settled)
+    path = settled / "day-00" / "0-002_7f245f662d01c087.txt"
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write("<p>追加</p>")  # just now: within the racy window
+    racy = scan(settled, first.folders)
+    assert racy.racy == ["day-00/0-002_7f245f662d01c087.txt"] and racy.changed
+    assert racy.stats == scan(settled).stats  # its stat as it is now, though recorded racy
+    time.sleep(0.15)  # no longer racy, unchanged since: found changed once more
+    assert scan(settled, racy.folders).changed
+
+
+def test_trusting_folders_sees_added_deleted_and_renamed_files(settled: Path) -> None:
+    first = scan(settled)
+    assert first.folders is not None
+    trusted = scan(settled, first.folders, trust_folders=True)
+    assert not trusted.changed and trusted.trusted == len(first.folders.folders)
+    assert trusted.stats == first.stats
+    shutil.copy(SEEDS / "000_a72835dd61d86983.txt", settled / "day-03" / "added.txt")
+    (settled / "day-04" / "deeper" / "4-000_a72835dd61d86983.txt").unlink()
+    (settled / "day-05" / "deeper" / "5-002_7f245f662d01c087.txt").rename(
+        settled / "day-06" / "renamed.txt"
+    )
+    state = trusted.folders
+    for _ in range(2):  # just changed (folders racy), then settled
+        found = scan(settled, state, trust_folders=True)
+        assert found.changed and _found(found) == _found(scan(settled))
+        state = found.folders
+        time.sleep(0.15)
+    assert "day-03/added.txt" in found.stats and "day-06/renamed.txt" in found.stats
+    assert "day-04/deeper/4-000_a72835dd61d86983.txt" not in found.stats
+
+
+def test_trusting_folders_is_blind_to_an_edit_in_place_and_the_default_is_not(
+    settled: Path,
+) -> None:
+    """The known blind spot of the opt-in mode: `>>` (or truncate-and-write, `cp` over a
+    file, `touch`) changes a file and not its folder."""
+    first = scan(settled)
+    _append_in_place(settled / "day-02" / "old" / "x.txt", "<p>追加</p>")
+    blind = scan(settled, first.folders, trust_folders=True)
+    assert not blind.changed and blind.stats == first.stats
+    exact = scan(settled, first.folders)
+    assert exact.changed and exact.stats != first.stats
+    assert _found(exact) == _found(scan(settled))

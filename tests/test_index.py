@@ -9,11 +9,12 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from itertools import islice
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS, count_parses
+from conftest import SEEDS, backdate, count_parses
 from typer.testing import CliRunner, Result
 
 from newscli import cli
@@ -623,3 +624,88 @@ def test_body_text_of_a_stored_row_is_its_text_field(row: dict[str, object]) -> 
 
     data = path_key(json.dumps(row, ensure_ascii=False))
     assert _body_text(data) == (row["text"] or "")
+
+
+# --- freshness: the saved folder state vouches for a fresh index; the opt-in folders mode ---
+
+
+@pytest.fixture
+def settled_seeds(seeds_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The seeds, changed long enough ago to be trusted (0.1 s for folders, here)."""
+    from newscli import corpus as corpus_module
+
+    monkeypatch.setattr(corpus_module, "RACY_NS", 100_000_000)
+    monkeypatch.delenv("NEWSCLI_FRESHNESS", raising=False)
+    backdate(seeds_copy.rglob("*.txt"))
+    return seeds_copy
+
+
+def _append(path: Path, text: str) -> None:
+    with open(path, "a", encoding="utf-8") as handle:  # `>>`: its folder keeps its times
+        handle.write(text)
+    backdate([path])
+
+
+def test_a_fresh_index_is_found_fresh_without_listing_the_files(
+    settled_seeds: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newscli import corpus as corpus_module
+
+    assert _ids(settled_seeds, "防卫互助协定") == ["dc6d1d42a4"]  # builds, saves the state
+    stats_of = corpus_module.Scan.stats
+
+    def refused(scan: corpus_module.Scan) -> dict[str, tuple[int, int]]:
+        raise AssertionError("a fresh index needs no dict of the files")
+
+    monkeypatch.setattr(corpus_module.Scan, "stats", property(refused))
+    assert _ids(settled_seeds, "防卫互助协定") == ["dc6d1d42a4"]
+    monkeypatch.setattr(corpus_module.Scan, "stats", stats_of)
+    _append(settled_seeds / "000_a72835dd61d86983.txt", "<p>追加一句独一无二</p>")
+    assert _ids(settled_seeds, "独一无二") == ["38cea08e8c"]  # the default sees `>>`
+    assert _ids(settled_seeds, "独一无二") == _ids_without_index(settled_seeds, "独一无二")
+
+
+def _ids_without_index(corpus: Path, query: str) -> list[str]:
+    result = runner.invoke(cli.app, ["search", "-l", query, "--no-index", "--corpus", str(corpus)])
+    return result.stdout.split()
+
+
+def test_folders_freshness_is_opt_in_and_blind_to_an_edit_in_place(
+    settled_seeds: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert _ids(settled_seeds, "防卫互助协定") == ["dc6d1d42a4"]
+    monkeypatch.setenv("NEWSCLI_FRESHNESS", "folders")
+    assert _ids(settled_seeds, "防卫互助协定") == ["dc6d1d42a4"]
+    # Its known blind spot: an edit in place changes the file, not its folder.
+    _append(settled_seeds / "000_a72835dd61d86983.txt", "<p>追加一句独一无二</p>")
+    assert _ids(settled_seeds, "独一无二") == []
+    assert _ids_without_index(settled_seeds, "独一无二") == ["38cea08e8c"]
+    # What changes a folder it sees: an added file.
+    extra = settled_seeds / "sub" / "new.txt"
+    extra.parent.mkdir()
+    extra.write_text(
+        "<!--1700000000000-->\n[新文章](https://x.org/1)\n------\n<p>防卫互助协定全文</p>",
+        encoding="utf-8",
+    )
+    assert len(_ids(settled_seeds, "防卫互助协定")) == 2
+    # `index` (and check) always stat every file, whatever the mode.
+    result = runner.invoke(cli.app, ["index", "--corpus", str(settled_seeds)])
+    assert result.exit_code == 0 and "1 changed" in result.stdout, result.output
+    time.sleep(0.2)  # the folders changed above settle (a racy folder is listed again)
+    assert _ids(settled_seeds, "独一无二") == ["38cea08e8c"]
+    # The default mode sees the next edit in place.
+    _append(settled_seeds / "000_a72835dd61d86983.txt", "<p>再加一句绝无仅有</p>")
+    assert _ids(settled_seeds, "绝无仅有") == []
+    monkeypatch.setenv("NEWSCLI_FRESHNESS", "files")
+    assert _ids(settled_seeds, "绝无仅有") == ["38cea08e8c"]
+
+
+def test_an_unknown_freshness_mode_is_one_line(
+    seeds_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSCLI_FRESHNESS", "sometimes")
+    result = runner.invoke(cli.app, ["search", "-l", "的", "--corpus", str(seeds_copy)])
+    assert result.exit_code != 0
+    assert result.stderr.strip().splitlines() == [
+        "newscli: $NEWSCLI_FRESHNESS: unknown freshness mode 'sometimes' (use files or folders)"
+    ]

@@ -170,3 +170,48 @@ def test_counting_at_positions_checks_each_region(tmp_path: Path) -> None:
             count_hits_at(handle, size, entries, [0, 2], Matcher("美国"))
         with pytest.raises(Damaged):
             count_hits_at(handle, entries.offsets[2], entries, [2], Matcher("美国"))
+
+
+def _unordered() -> Entries:
+    return Entries(
+        ["a", "b", "c", "d", "e"],
+        [0, 5, 9, 14, 20],
+        [4, 3, 4, 5, 2],
+        [
+            "2020-01-01T00:00:00.000000+00:00",
+            None,
+            "2021-06-01T00:00:00.000000+00:00",
+            "2020-01-01T00:00:00.000000+00:00",
+            None,
+        ],
+        ["x/3.md", "z.md", "y.md", "x/1.md", "a.md"],
+        [7, 9, 11, 13, 15],
+    )
+
+
+def test_a_loaded_snapshot_keeps_its_strings_joined_and_list_order() -> None:
+    entries = _unordered()
+    assert not entries.ordered
+    loaded = Entries.loads(entries.dumps())
+    assert loaded is not None and loaded.ordered
+    # items one at a time, without splitting a whole column
+    assert [loaded.id_at(n) for n in range(5)] == entries.ids
+    assert [loaded.rel_at(n) for n in range(5)] == entries.rels
+    assert [loaded.published_at(n) for n in range(5)] == entries.published
+    assert loaded._ids is None and loaded._rels is None and loaded._published is None
+    # newest first, ties by path, then the undated by path: as newscli.article.newest_first
+    assert loaded.newest_order().tolist() == [2, 3, 0, 4, 1]
+    assert entries.newest_order().tolist() == [2, 3, 0, 4, 1]
+    assert [loaded.newest_rank()[n] for n in range(5)] == [2, 4, 0, 1, 3]
+    loaded.append("f", 23, 1, "2022-01-01T00:00:00.000000+00:00", "b.md", 17)
+    assert not loaded.ordered and loaded.newest_order().tolist() == [5, 2, 3, 0, 4, 1]
+    assert Entries.loads(loaded.dumps()) == loaded
+    assert Entries.loads(Entries.empty().dumps()) == Entries.empty()
+
+
+def test_a_snapshot_of_the_format_before_still_loads() -> None:
+    entries = _unordered()
+    columns = (entries.ids, entries.offsets, entries.lengths, entries.published)
+    old = marshal.dumps((*columns, entries.rels, entries.crcs))
+    loaded = Entries.loads(old)
+    assert loaded == entries and loaded is not None and not loaded.ordered
