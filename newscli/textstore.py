@@ -461,7 +461,29 @@ def count_hits_at(
         starts = [offsets[position] - base for position in group]
         ends = [start + lengths[position] for start, position in zip(starts, group, strict=True)]
         _check_regions(data, starts, ends, [crcs[position] for position in group])
+        data, starts, ends = _packed(data, starts, ends)
         found.extend(
             (group[index], hits) for index, hits in counter.count_in_chunk(data, starts, ends)
         )
     return found
+
+
+def _packed(data: bytes, starts: list[int], ends: list[int]) -> tuple[bytes, list[int], list[int]]:
+    """The regions of `data` alone, each followed by its NUL, when what lies between them
+    (articles that are not candidates) is most of it: the counter then scans only the
+    candidates' text. What it counts is the same: a hit is one inside a region, and each
+    region is still the same bytes followed by a NUL."""
+    live = sum(ends) - sum(starts)
+    if live * 2 >= len(data):
+        return data, starts, ends
+    view = memoryview(data)
+    packed = SEPARATOR.join([view[start:end] for start, end in zip(starts, ends, strict=True)])
+    new_starts: list[int] = []
+    new_ends: list[int] = []
+    at = 0
+    for start, end in zip(starts, ends, strict=True):
+        new_starts.append(at)
+        at += end - start
+        new_ends.append(at)
+        at += len(SEPARATOR)
+    return packed + SEPARATOR, new_starts, new_ends

@@ -56,12 +56,14 @@ class _Spy:
 
     def __init__(self) -> None:
         self.seen: list[list[bytes]] = []
+        self.chunks: list[bytes] = []
 
     def count_in_chunk(
         self, chunk: bytes, starts: Sequence[int], ends: Sequence[int]
     ) -> list[tuple[int, int]]:
         pieces = [chunk[start:end] for start, end in zip(starts, ends, strict=True)]
         self.seen.append(pieces)
+        self.chunks.append(bytes(chunk))
         return [(index, len(piece)) for index, piece in enumerate(pieces) if piece]
 
 
@@ -215,3 +217,32 @@ def test_a_snapshot_of_the_format_before_still_loads() -> None:
     old = marshal.dumps((*columns, entries.rels, entries.crcs))
     loaded = Entries.loads(old)
     assert loaded == entries and loaded is not None and not loaded.ordered
+
+
+@pytest.mark.parametrize(
+    ("needle", "options"), [("美国", {}), ("ab", {"ignore_case": True}), ("美.", {"regex": True})]
+)
+def test_counting_at_positions_scans_only_the_candidates_text(
+    tmp_path: Path,
+    needle: str,
+    options: dict,  # type: ignore[type-arg]
+) -> None:
+    """Between close candidates lie other articles (read in one go): the counter is given
+    the candidates' regions alone, and counts what it would have counted in place."""
+    texts = ["美国AB", "美国ab美国" * 20, "ab美元", "no" * 30, "Ab美国ab", "美" * 50, "x美国"]
+    path, entries, size = _written(tmp_path, texts)
+    matcher = Matcher(needle, **options)
+    spy = _Spy()
+    positions = [0, 2, 4, 6]
+    with open(path, "rb") as handle:
+        counted = count_hits_at(handle, size, entries, positions, spy)
+        assert counted == [(n, len(texts[n].encode())) for n in positions]
+        (chunk,) = spy.chunks
+        assert chunk == b"\0".join(texts[n].encode() for n in positions) + b"\0"
+        in_place = [
+            (position, hits)
+            for position, hits in count_hits(handle, size, entries, matcher)
+            if position in positions
+        ]
+        assert count_hits_at(handle, size, entries, positions, matcher) == in_place
+        assert in_place
