@@ -618,7 +618,7 @@ class Index:
         try:
             with handle:
                 id_at = entries.id_at
-                order = _newest_order(entries, range(len(entries)))
+                order = entries.newest_order()  # every position, in list's order
                 head = order[:window]
                 in_head = dict(count_hits_at(handle, size, entries, sorted(head), matcher))
                 for position in head:
