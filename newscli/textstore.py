@@ -414,7 +414,10 @@ def _check_regions(
             raise Damaged("the text file does not match its entries")
 
 
-GAP_BYTES = 64 * 1024  # candidates closer than this are read in one go
+# Candidates closer than this are read in one go. Smaller reads less text that is no
+# candidate's (at 200k, 双边关系: 117 MB read instead of 294 MB, which matters once the
+# text file no longer fits the page cache) for one more read call per ~16 KB skipped.
+GAP_BYTES = 16 * 1024
 
 
 def runs(
