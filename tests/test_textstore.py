@@ -186,7 +186,7 @@ def _unordered() -> Entries:
             "2020-01-01T00:00:00.000000+00:00",
             None,
         ],
-        ["x/3.md", "z.md", "y.md", "x/1.md", "a.md"],
+        ["x/3.md", "z-\udcff.md", "台灣/y.md", "x/1.md", "a.md"],  # undecodable byte kept
         [7, 9, 11, 13, 15],
     )
 
