@@ -412,7 +412,10 @@ class Refresh:
             self.progress(0, len(todo))
         failed: BaseException | None = None
         parsed: dict[str, LoadResult] = {}
-        committed: list[str] = []  # (not inside a rebuild's transaction: that rolls back)
+        # Batches come back in todo's order, so what has been committed is a prefix of it: a
+        # count, not a list of every rel (~30 MB at 200k files). None inside a rebuild's
+        # transaction: a failure rolls all of it back.
+        committed: int | None = None if self.cache.db.in_transaction else 0
         for rows in self._parsed_batches(batches, len(todo)):
             if failed is None:
                 try:
@@ -422,8 +425,8 @@ class Refresh:
                         raise
                     failed = error
                 else:
-                    if not self.cache.db.in_transaction:
-                        committed.extend(row.rel for row in rows)
+                    if committed is not None:
+                        committed += len(rows)
             if failed is not None:  # kept for the command, which goes on without the index
                 for row in rows:
                     parsed[row.rel] = LoadResult(
@@ -433,7 +436,7 @@ class Refresh:
             if self.progress:
                 self.progress(done, len(todo))
         if failed is not None:
-            raise WriteFailed(failed, parsed, committed)
+            raise WriteFailed(failed, parsed, todo[: committed or 0])
         self._maybe_compact()
 
     def _parsed_batches(
@@ -450,7 +453,10 @@ class Refresh:
         # queueing them all (as pool.map does) holds a large corpus's text in memory.
         waiting = iter(batches)
         with ProcessPoolExecutor(
-            max_workers=workers, initializer=_quiet_worker, initargs=(os.getpid(),)
+            max_workers=workers,
+            mp_context=postings.fresh_processes(),
+            initializer=_quiet_worker,
+            initargs=(os.getpid(),),
         ) as pool:
             in_flight = deque(pool.submit(_index_batch, b) for b in islice(waiting, 2 * workers))
             while in_flight:

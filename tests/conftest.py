@@ -321,5 +321,6 @@ def count_parses(monkeypatch: pytest.MonkeyPatch, counter: Path) -> None:
         return original(source)
 
     counter.write_bytes(b"")
+    monkeypatch.setattr("newscli.postings.WORKER_START", "fork")  # workers keep the patch
     monkeypatch.setattr(load_module, "load", counted)
     monkeypatch.setattr(refresh_module, "load", counted)

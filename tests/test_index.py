@@ -321,7 +321,8 @@ def test_a_file_size_limit_parses_each_file_once(corpus_slice: Path, tmp_path: P
     script = textwrap.dedent(
         f"""
         import os, resource, signal, sys
-        from newscli import cli, load, refresh
+        from newscli import cli, load, postings, refresh
+        postings.WORKER_START = "fork"  # the workers keep the patch below
         original = load.load
         def counted(source):
             handle = os.open({str(counter)!r}, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
