@@ -166,10 +166,16 @@ def main() -> None:
             "first `index`",
             Run(statistics.median(b.seconds for b in builds), None, max(b.rss_kib for b in builds)),
         )
-        for name, args, rg_args in QUERIES:
-            ours = median(newscli("search", "-l", *args), env)
-            theirs = median(["rg", "-l", *rg_args, str(corpus)], env)
-            add(f"`search -l` {name}", ours, "≤ 0.5× rg", theirs.seconds)
+
+        def against_rg(
+            label: str, mode: dict[str, str], corpus: Path = corpus, env: dict[str, str] = env
+        ) -> None:
+            for name, args, rg_args in QUERIES:
+                ours = median(newscli("search", "-l", *args), mode)
+                theirs = median(["rg", "-l", *rg_args, str(corpus)], env)
+                add(f"{label}`search -l` {name}", ours, "≤ 0.5× rg", theirs.seconds)
+
+        against_rg("", env)
         add(
             "`search 台灣` (snippets)",
             median(newscli("search", "台灣", "--color", "never"), env),
@@ -184,10 +190,7 @@ def main() -> None:
         # The opt-in freshness mode (README: NEWSCLI_FRESHNESS=folders): unchanged folders
         # are trusted without a stat per file.
         trusting = {**env, "NEWSCLI_FRESHNESS": "folders"}
-        for name, args, rg_args in QUERIES:
-            ours = median(newscli("search", "-l", *args), trusting)
-            theirs = median(["rg", "-l", *rg_args, str(corpus)], env)
-            add(f"folders mode: `search -l` {name}", ours, "≤ 0.5× rg", theirs.seconds)
+        against_rg("folders mode: ", trusting)
         add(
             "folders mode: `search 的 --max-results 3`",
             median(newscli("search", "的", "--max-results", "3"), trusting),
