@@ -71,6 +71,17 @@ def _recovering(
     return read
 
 
+_Item = TypeVar("_Item")
+
+
+def _in_parts(items: list[_Item]) -> Iterator[tuple[list[_Item], str]]:
+    """`items` in parts of 500 (under SQLite's limit of bound parameters), each with the
+    "?,?,…" of its `IN (…)`."""
+    for start in range(0, len(items), 500):
+        part = items[start : start + 500]
+        yield part, ",".join("?" * len(part))
+
+
 @dataclass(frozen=True)
 class FileFacts:
     """What check needs to know of one article."""
@@ -192,9 +203,7 @@ class Index:
         by_rel = {source.rel: source for source in sources}
         rels = list(by_rel)
         try:
-            for start in range(0, len(rels), 500):
-                part = [path_key(rel) for rel in rels[start : start + 500]]
-                marks = ",".join("?" * len(part))
+            for part, marks in _in_parts([path_key(rel) for rel in rels]):
                 for row in self.db.execute(
                     "SELECT f.rel, f.size, f.mtime_ns, f.status, f.problems, f.crc, a.id, a.data,"
                     " a.data_crc FROM files f LEFT JOIN articles a ON a.rel = f.rel"
@@ -345,9 +354,7 @@ class Index:
         root = str(self.root)
         wanted = [path_key(rel) for rel in rels]
         found: list[tuple[SourceFile, bool]] = []
-        for start in range(0, len(wanted), 500):
-            part = wanted[start : start + 500]
-            marks = ",".join("?" * len(part))
+        for part, marks in _in_parts(wanted):
             for key, size, mtime_ns, status, problems, crc in self.db.execute(
                 "SELECT rel, size, mtime_ns, status, problems, crc FROM files"
                 f" WHERE rel IN ({marks})",
@@ -430,9 +437,7 @@ class Index:
         if ids is None:
             return self._all_summaries(limit)
         found: list[Summary] = []
-        for start in range(0, len(ids), 500):
-            part = ids[start : start + 500]
-            marks = ",".join("?" * len(part))
+        for part, marks in _in_parts(ids):
             found.extend(
                 _summary(row)
                 for row in self.db.execute(
@@ -446,9 +451,7 @@ class Index:
     def articles(self, ids: Iterable[str]) -> dict[str, Article]:
         found: dict[str, Article] = {}
         wanted = list(ids)
-        for start in range(0, len(wanted), 500):
-            part = wanted[start : start + 500]
-            marks = ",".join("?" * len(part))
+        for part, marks in _in_parts(wanted):
             for article_id, data, crc in self.db.execute(
                 f"SELECT id, data, data_crc FROM articles WHERE id IN ({marks})", part
             ):
@@ -466,9 +469,7 @@ class Index:
         fewer rows without any error. A scan of the table itself (NOT INDEXED) tells which;
         a hidden article is damage (rebuild, answer again), never an article left out."""
         missing = [article_id for article_id in wanted if article_id not in found]
-        for start in range(0, len(missing), 500):
-            part = missing[start : start + 500]
-            marks = ",".join("?" * len(part))
+        for part, marks in _in_parts(missing):
             hidden = self.db.execute(
                 f"SELECT id FROM articles NOT INDEXED WHERE id IN ({marks}) LIMIT 1", part
             ).fetchone()
@@ -509,9 +510,7 @@ class Index:
         found: dict[str, StoredText] = {}
         columns = f"{_SUMMARY_COLUMNS}, data, data_crc, text_offset, text_length, text_crc"
         read = _region_reader(handle)
-        for start in range(0, len(wanted), 500):
-            part = wanted[start : start + 500]
-            marks = ",".join("?" * len(part))
+        for part, marks in _in_parts(wanted):
             rows = self.db.execute(
                 f"SELECT {columns} FROM articles WHERE id IN ({marks})", part
             ).fetchall()
