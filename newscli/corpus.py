@@ -189,6 +189,11 @@ class FolderState:
 
         return marshal.dumps((_FOLDER_STATE_VERSION, self.token, self.folders))
 
+    def inodes(self, folder: str) -> dict[str, int]:
+        """File name → inode of each file of a folder (its rel prefix: "" or "a/b/") as
+        recorded; empty for a folder not recorded."""
+        return _inodes(self.folders.get(folder))
+
     @classmethod
     def loads(cls, data: bytes | None) -> FolderState | None:
         """The state saved by dumps, or None (anything else: walk every folder)."""
@@ -279,6 +284,11 @@ def _mark_racy(state: FolderState, racy: list[str]) -> None:
 
 def _names(joined: str) -> list[str]:
     return joined.split("\0") if joined else []
+
+
+def _inodes(record: FolderRecord | None) -> dict[str, int]:
+    """File name → inode as a folder's record saw it (empty without a record)."""
+    return dict(zip(_names(record[4]), record[8], strict=False)) if record is not None else {}
 
 
 _OPEN_FOLDER = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -476,7 +486,7 @@ class _Walk:
         ignored = record[7]
         inodes: list[int] = []
         packed = array("q")
-        known = dict(zip(_names(before[4]), before[8], strict=False)) if before else {}
+        known = _inodes(before)
         racy_from, racy_until = self.racy_from, self.racy_until
         for name in _names(record[4]):
             try:

@@ -400,8 +400,7 @@ class _LastScan:
     def __init__(self, index: Index) -> None:
         from newscli.corpus import FolderState
 
-        state = FolderState.loads(index.cache.folder_state())
-        self.folders = state.folders if state is not None else {}
+        self.state = FolderState.loads(index.cache.folder_state()) or FolderState()
         self.inodes: dict[str, dict[str, int]] = {}  # folder → file name → inode
 
     def same_file(self, rel: str, info: os.stat_result) -> bool:
@@ -409,8 +408,5 @@ class _LastScan:
         folder, name = rel[:cut], rel[cut:]
         inodes = self.inodes.get(folder)
         if inodes is None:
-            record = self.folders.get(folder)
-            names = record[4].split("\0") if record is not None and record[4] else []
-            inodes = dict(zip(names, record[8], strict=False)) if record is not None else {}
-            self.inodes[folder] = inodes
+            inodes = self.inodes[folder] = self.state.inodes(folder)
         return info.st_ino != 0 and inodes.get(name) == info.st_ino
