@@ -438,20 +438,12 @@ def kwic_block(result: Found, context: int) -> tuple[str, int]:
 # --- search: plain lines for a pipe -----------------------------------------------------------
 
 
-def snippet_line(text: str, hit: Hit, context: int) -> str:
-    """One hit with `context` characters either side, on one line, … where text was cut."""
-    from newscli.search import snippet
-
-    piece = snippet(text, hit, context)
-    line = ("…" if piece.cut_before else "") + piece.text + ("…" if piece.cut_after else "")
-    return safe_line(line)
-
-
 def snippet_block(text: str, hits: Iterable[Hit], context: int) -> str:
-    """The lines of `"\t" + snippet_line(text, hit, context) + "\n"` for every hit, built
-    in one pass: the same windows as search.snippet, no object per hit, and the text made
-    safe once for the whole block (safe() maps characters one by one, and the tabs and
-    newlines between lines are not among those it changes)."""
+    """One tab-indented line per hit: `context` characters either side (the windows of
+    search.snippet), … where text was cut. Built in one pass, no object per hit, and the
+    text made safe once for the whole block (safe() maps characters one by one, and the
+    tabs and newlines between lines are not among those it changes). tests/conftest.py
+    keeps the per-hit rule (snippet_line) it must equal."""
     size = len(text)
     rfind, find = text.rfind, text.find
     pieces: list[str] = []
@@ -485,23 +477,13 @@ def snippet_block(text: str, hits: Iterable[Hit], context: int) -> str:
     return safe(windows)
 
 
-def search_result_lines(result: Found, context: int) -> Iterator[str]:
-    """An article's hits for a pipe: a header (id prefix, date, title), then one
-    tab-indented line per hit."""
-    article = result.article
-    header = (short_id(article.id), _day(article.published_at) or "-", article.title)
-    yield "\t".join(safe_line(value) for value in header)
-    text = result.text
-    for hit in result.hits:
-        yield "\t" + snippet_line(text, hit, context)
-
-
 WRITE_CHUNK = 64 * 1024  # characters gathered before one write (at most)
 FIRST_CHUNK = 4 * 1024  # the first writes after the first article (then twice as large)
 
 
 def search_result_block(result: Found, context: int) -> str:
-    """search_result_lines of one article as one string, each line ended by a newline."""
+    """An article's hits for a pipe, as one string: a header (id prefix, date, title),
+    then one tab-indented line per hit (snippet_block), each line ended by a newline."""
     article = result.article
     fields = (short_id(article.id), _day(article.published_at) or "-", article.title)
     header = "\t".join(fields)
@@ -513,7 +495,7 @@ def search_result_block(result: Found, context: int) -> str:
 
 
 def write_search_lines(out: TextIO, results: Iterable[Found], context: int) -> int:
-    """Every result as search_result_lines; returns the articles written. The first
+    """Every result as search_result_block; returns the articles written. The first
     article is written (and flushed) at once; then whole articles are gathered into writes
     of about WRITE_CHUNK characters (one write per line cost more than making the line)."""
     blocks = ((search_result_block(result, context), 1) for result in results)

@@ -7,7 +7,7 @@ import re
 import shutil
 import tarfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,10 @@ from typer.testing import CliRunner
 
 from newscli import cli
 from newscli import corpus as corpus_module
+from newscli.article import short_id
+from newscli.printer import _day
+from newscli.search import Found, Hit, snippet
+from newscli.textsafe import safe_line
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -324,3 +328,24 @@ def count_parses(monkeypatch: pytest.MonkeyPatch, counter: Path) -> None:
     monkeypatch.setattr("newscli.postings.WORKER_START", "fork")  # workers keep the patch
     monkeypatch.setattr(load_module, "load", counted)
     monkeypatch.setattr(refresh_module, "load", counted)
+
+
+# --- the plain search lines as search.snippet states them (what printer's one-pass blocks
+# must equal) -------------------------------------------------------------------------------
+
+
+def snippet_line(text: str, hit: Hit, context: int) -> str:
+    """One hit with `context` characters either side, on one line, … where text was cut."""
+    piece = snippet(text, hit, context)
+    line = ("…" if piece.cut_before else "") + piece.text + ("…" if piece.cut_after else "")
+    return safe_line(line)
+
+
+def search_result_lines(result: Found, context: int) -> Iterator[str]:
+    """An article's hits for a pipe: a header (id prefix, date, title), then one
+    tab-indented line per hit."""
+    article = result.article
+    header = (short_id(article.id), _day(article.published_at) or "-", article.title)
+    yield "\t".join(safe_line(value) for value in header)
+    for hit in result.hits:
+        yield "\t" + snippet_line(result.text, hit, context)

@@ -14,7 +14,7 @@ from itertools import islice
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS, backdate, count_parses
+from conftest import SEEDS, backdate, count_parses, search_result_lines
 from typer.testing import CliRunner, Result
 
 from newscli import cli
@@ -23,7 +23,6 @@ from newscli.article import Summary, newest_first
 from newscli.corpus import load_corpus
 from newscli.index import Index, index_dir_for
 from newscli.load import load_articles
-from newscli.printer import search_result_lines
 from newscli.refresh import IndexedRow, Refresh
 from newscli.search import Matcher, Query
 

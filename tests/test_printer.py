@@ -418,7 +418,9 @@ HOSTILE_TEXTS = [
 def test_snippet_block_is_snippet_line_for_every_hit(text: str, context: int) -> None:
     """The one-pass block of a piped search is, line for line, what snippet_line makes of
     each hit: windows, … where cut, paragraph ends, tabs/CR/escapes/bidi/surrogates shown."""
-    from newscli.printer import snippet_block, snippet_line
+    from conftest import snippet_line
+
+    from newscli.printer import snippet_block
     from newscli.search import Hit
 
     for query in ("台灣", "台", "灣\n", "在", "\n\n台"):
@@ -446,12 +448,9 @@ def test_piped_search_makes_no_object_per_hit(monkeypatch: pytest.MonkeyPatch) -
 
 def test_piped_search_writes_in_large_chunks() -> None:
     """Whole articles gathered per write, not a write per line: few writes, same text."""
-    from newscli.printer import (
-        FIRST_CHUNK,
-        WRITE_CHUNK,
-        search_result_lines,
-        write_search_lines,
-    )
+    from conftest import search_result_lines
+
+    from newscli.printer import FIRST_CHUNK, WRITE_CHUNK, write_search_lines
     from newscli.search import TextHits
 
     article = seeds()[0]
@@ -479,7 +478,9 @@ def test_piped_search_writes_in_large_chunks() -> None:
 def test_search_result_block_is_its_lines(title: str) -> None:
     """One article's block for a pipe is search_result_lines joined: the header's fields
     made safe in one call only when that cannot join or split them."""
-    from newscli.printer import search_result_block, search_result_lines
+    from conftest import search_result_lines
+
+    from newscli.printer import search_result_block
     from newscli.search import TextHits
 
     article = replace(seeds()[0], title=title)
