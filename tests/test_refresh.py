@@ -336,5 +336,8 @@ def test_workers_do_not_inherit_the_parents_memory(corpus_slice: Path, tmp_path:
     )
     assert done.returncode == 0, done.stderr
     workers, peak = map(int, done.stdout.split())
-    assert workers >= 4  # two parsing, two building the posting file
+    # Four start (two parsing, two building the posting file), but a short-lived one can
+    # end between two looks on a loaded machine: one seen is enough, as a forked worker
+    # would show the parent's 300 MB.
+    assert workers >= 1
     assert peak < 200  # MB: each worker's own work (forked: over 300)
