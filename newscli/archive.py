@@ -37,7 +37,7 @@ from newscli.search import ArticleHits, Query, TextHits, article_hits, text_hits
 # needs (the folder walk, loading, name look-up, the index) is imported when it is done.
 if TYPE_CHECKING:
     from newscli.corpus import Corpus
-    from newscli.index import Index, ProblemNews
+    from newscli.index import Index, ProblemNews, StoredText
     from newscli.load import LoadResult
     from newscli.locate import Located
     from newscli.refresh import RefreshStats
@@ -324,6 +324,10 @@ class Archive:
                 for found in self.search(query, filters, sort, limit)
             )
         if HitSort(sort) is HitSort.PUBLISHED:
+            if len(query.patterns) == 1 and not filters.active:
+                # Printed as found, newest first: nothing is counted before the first.
+                stored = index.newest_texts(query.patterns[0])
+                return islice(self._hits_in(stored, query), limit)
             return islice(self._texts_with_hits(self._candidates(query, filters), query), limit)
         if countable(query):
             counted = [(summary.id, hits) for summary, hits in self.search_counts(query, filters)]
@@ -339,12 +343,17 @@ class Archive:
         assert self._index is not None
         for batch in _batches(ids):
             stored = self._index.texts(batch)
-            for article_id in batch:
-                if article_id in stored:
-                    summary, text, normalized = stored[article_id]
-                    hits = text_hits(text, len(summary.title), query, normalized)
-                    if hits:
-                        yield TextHits(summary, text, hits)
+            yield from self._hits_in(
+                (stored[article_id] for article_id in batch if article_id in stored), query
+            )
+
+    @staticmethod
+    def _hits_in(stored: Iterable[StoredText], query: Query) -> Iterator[TextHits]:
+        """These stored articles' hits, in this order (those without any left out)."""
+        for summary, text, normalized in stored:
+            hits = text_hits(text, len(summary.title), query, normalized)
+            if hits:
+                yield TextHits(summary, text, hits)
 
     def search_counts(
         self,

@@ -41,7 +41,7 @@ from newscli.article import NEWEST_FIRST_SQL
 from newscli.places import cache_root
 from newscli.textstore import Damaged, Entries
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9  # 9: texts as written in the text file; articles.data last
 
 _META_SCHEMA = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 SCHEMA = f"""
@@ -72,12 +72,13 @@ CREATE TABLE IF NOT EXISTS articles (
     encoding TEXT NOT NULL,
     script TEXT NOT NULL,
     tags TEXT NOT NULL,            -- JSON list
-    data BLOB NOT NULL,            -- Article.to_dict() as JSON (UTF-8, surrogatepass)
     text_offset INTEGER NOT NULL,  -- where its normalized text starts in the text file
     text_length INTEGER NOT NULL,  -- in bytes, without the closing NUL
     crc INTEGER NOT NULL,          -- summary_crc of the listed columns (SUMMARY_FIELDS)
     data_crc INTEGER NOT NULL,     -- crc32 of data
-    text_crc INTEGER NOT NULL      -- crc32 of its region of the text file
+    text_crc INTEGER NOT NULL,     -- crc32 of its region of the text file
+    -- Last: a reader of the columns above never walks the ~8 KB of overflow pages.
+    data BLOB NOT NULL             -- Article.to_dict() as JSON (UTF-8, surrogatepass)
 );
 CREATE INDEX IF NOT EXISTS articles_published ON articles ({NEWEST_FIRST_SQL});
 -- Problems of the folder walk itself (unreadable folders, broken links): no file row.

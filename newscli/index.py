@@ -38,11 +38,14 @@ from newscli.load import LoadResult
 from newscli.postings import Postings, Unusable, query_keys
 from newscli.postings import open_current as open_postings
 from newscli.refresh import Progress, RefreshStats, WriteFailed, refresh
-from newscli.textstore import ChunkCounter, Entries, count_hits, count_hits_at
+from newscli.textstore import ChunkCounter, Entries, count_hits, count_hits_at, stored_texts
 
 # newest_matches reads the newest articles one region each before it counts everything.
 NEWEST_WINDOW = 256
 SCAN_ABOVE = 0.5  # a posting list naming more than this share of the articles: scan
+# newest_texts reads candidates in batches growing from the first to the largest.
+TEXT_BATCH = 64
+LARGEST_TEXT_BATCH = 1024
 MAX_NEWS = 50  # new problems told one line each; beyond, the summary line counts them
 
 _SUMMARY_FIELDS = [*SUMMARY_FIELDS, "crc"]  # the listed columns, then their checksum
@@ -508,24 +511,17 @@ class Index:
 
     def _texts(self, wanted: list[str], handle: BinaryIO) -> dict[str, StoredText]:
         found: dict[str, StoredText] = {}
-        columns = f"{_SUMMARY_COLUMNS}, data, data_crc, text_offset, text_length, text_crc"
+        columns = f"{_SUMMARY_COLUMNS}, text_offset, text_length, text_crc"
         read = _region_reader(handle)
+        size = self.cache.meta_int("text_size")
         for part, marks in _in_parts(wanted):
             rows = self.db.execute(
                 f"SELECT {columns} FROM articles WHERE id IN ({marks})", part
             ).fetchall()
-            rows.sort(key=itemgetter(17))  # by text_offset: the text file read front to back
+            rows.sort(key=itemgetter(15))  # by text_offset: the text file read front to back
             for row in rows:
                 summary = _summary(row[:15])
-                data, data_crc, offset, length, text_crc = row[15:]
-                if zlib.crc32(data) != data_crc:
-                    raise IndexDamaged(f"the stored article {summary.id} fails its checksum")
-                region = read(length + 1, offset)
-                own = memoryview(region)[:length]  # its text without copying it
-                if region[length:] != b"\x00" or zlib.crc32(own) != text_crc:
-                    raise IndexDamaged("the text file does not match its entries")
-                text = summary.title + "\n\n" + _body_text(data)
-                normalized = str(own, "utf-8", "surrogatepass")
+                normalized, text = stored_texts(read, size, *row[15:])
                 found[summary.id] = StoredText(summary, text, normalized)
         self._none_hidden(wanted, found)
         return found
@@ -633,6 +629,100 @@ class Index:
             if postings is not None:
                 postings.handle.close()
 
+    def newest_texts(self, matcher: ChunkCounter) -> Iterator[StoredText]:
+        """What search prints (as `texts`) of every article `matcher` matches (and of a few
+        the posting list could not rule out: the caller finds the hits), newest first, one
+        batch of candidates at a time: the first are given after reading a few of the
+        newest, and nothing is counted before (a reader that stops early, or prints as it
+        goes, never pays for the whole count). Each article's text and its text as written
+        come from the text file (no stored row decoded), its summary from its row.
+
+        Damage met on the way rebuilds the index, and the rest comes from the rebuilt one
+        (without what was already given)."""
+        given: set[str] = set()
+        try:
+            for stored in self._newest_texts(matcher):
+                given.add(stored.summary.id)
+                yield stored
+        except Exception as error:
+            if not is_damage(error) or self.corpus is None:
+                raise
+            self.recover(error)
+            for stored in self._newest_texts(matcher):
+                if stored.summary.id not in given:
+                    yield stored
+
+    def _newest_texts(self, matcher: ChunkCounter) -> Iterator[StoredText]:
+        keys = query_keys(matcher)
+        entries, handle, size, postings = self._read_state(with_postings=keys is not None)
+        try:
+            with handle:
+                picked = _picked(entries, postings, keys)
+                if picked is None:
+                    order: Iterable[int] = entries.newest_order()
+                else:
+                    order = sorted(picked, key=entries.newest_rank().__getitem__)
+                read = _region_reader(handle)
+                offsets, lengths, crcs = entries.offsets, entries.lengths, entries.crcs
+                for batch in _text_batches(order):
+                    if picked is None:
+                        # Which match: the batch's regions read front to back, counted in
+                        # bytes (in a scan, most need not be decoded or summarized).
+                        hits = dict(count_hits_at(handle, size, entries, sorted(batch), matcher))
+                        matched = [position for position in batch if position in hits]
+                    else:
+                        matched = batch  # the posting list's candidates: nearly all match
+                    if not matched:
+                        continue
+                    ids = [entries.id_at(position) for position in matched]
+                    summaries = {summary.id: summary for summary in self._summaries_of(ids)}
+                    for position, article_id in zip(matched, ids, strict=True):
+                        summary = summaries.get(article_id)
+                        if summary is None:
+                            continue  # deleted by another process's refresh since
+                        normalized, text = stored_texts(
+                            read, size, offsets[position], lengths[position], crcs[position]
+                        )
+                        yield StoredText(summary, text, normalized)
+        finally:
+            if postings is not None:
+                postings.handle.close()
+
+    def _summaries_of(self, ids: list[str]) -> list[Summary]:
+        """The summaries of these articles, in no order; one that is gone is left out."""
+        found: list[Summary] = []
+        for part, marks in _in_parts(ids):
+            found.extend(
+                _summary(row)
+                for row in self.db.execute(
+                    f"SELECT {_SUMMARY_COLUMNS} FROM articles WHERE id IN ({marks})", part
+                )
+            )
+        self._none_hidden(ids, {summary.id for summary in found})
+        return found
+
+
+def _text_batches(order: Iterable[int]) -> Iterator[list[int]]:
+    """Positions in batches that grow from TEXT_BATCH, four times each, to LARGEST_TEXT_BATCH:
+    the first results come at once, later ones in reads and queries of many articles."""
+    remaining = iter(order)
+    size = TEXT_BATCH
+    while batch := list(islice(remaining, size)):
+        yield batch
+        size = min(size * 4, LARGEST_TEXT_BATCH)
+
+
+def _picked(entries: Entries, postings: Postings | None, keys: set[int] | None) -> list[int] | None:
+    """The posting list's candidates (positions in text order) when it has them and they
+    are not most articles; None: every article is one."""
+    if postings is None or keys is None or not len(entries):
+        return None
+    try:
+        picked = postings.candidates(keys, entries)
+    except Unusable:
+        return None  # a damaged posting file: every article is read
+    return picked if len(picked) <= len(entries) * SCAN_ABOVE else None
+
 
 def _count(
     entries: Entries,
@@ -646,14 +736,10 @@ def _count(
     candidates when it has them and they are not most articles, else by a scan."""
     if not len(entries):
         return []
-    if postings is not None and keys is not None:
-        try:
-            picked = postings.candidates(keys, entries)
-        except Unusable:
-            picked = None  # a damaged posting file: the scan answers
-        # Candidates in most articles: one sequential scan reads about as much.
-        if picked is not None and len(picked) <= len(entries) * SCAN_ABOVE:
-            return count_hits_at(handle, size, entries, picked, matcher)
+    # Candidates in most articles (None): one sequential scan reads about as much.
+    picked = _picked(entries, postings, keys)
+    if picked is not None:
+        return count_hits_at(handle, size, entries, picked, matcher)
     return count_hits(handle, size, entries, matcher)
 
 
@@ -663,30 +749,6 @@ class StoredText(NamedTuple):
     summary: Summary
     text: str  # as written: title, blank line, body
     normalized: str  # normalize(text), as the text file holds it
-
-
-_DECODER = json.JSONDecoder()
-
-
-def _body_text(data: bytes) -> str:
-    """The body text of a stored article (Article.to_dict as JSON: its last key is "text",
-    the body as plain text, or null) without decoding its blocks: json.loads of the whole
-    row costs ~5x more, and only the bytes from the "text" key on are decoded (the key is
-    ASCII, so its last occurrence in the bytes is its last one in the decoded row). A row
-    of any other shape is decoded whole."""
-    key = data.rfind(b'"text": ')
-    if key != -1:
-        value = key + len(b'"text": ')
-        if data.startswith(b"null}", value) and len(data) == value + len(b"null}"):
-            return ""
-        if data.startswith(b'"', value):
-            tail = str(memoryview(data)[value:], "utf-8", "surrogateescape")  # as path_of
-            # The value right before the closing brace is the outer object's: the key found
-            # is the article's "text", not a block's.
-            body, end = _DECODER.raw_decode(tail)
-            if isinstance(body, str) and end == len(tail) - 1 and tail.endswith("}"):
-                return body
-    return str(json.loads(path_of(data)).get("text") or "")
 
 
 def _region_reader(handle: BinaryIO) -> Callable[[int, int], bytes]:

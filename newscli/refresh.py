@@ -536,7 +536,7 @@ class Refresh:
                     self.added.append(
                         article.id, text_size, len(row.normalized), published, row.rel, crc
                     )
-                text_size += append_text(handle, row.normalized)
+                text_size += append_text(handle, row.normalized, article.text)
             handle.flush()
         cache.set_meta("text_size", text_size)
         cache.set_meta("dead_bytes", dead)
@@ -568,5 +568,5 @@ class Refresh:
         starts = compact(cache.text_path, new_path, ((start, length) for _, start, length in rows))
         for (article_id, _, _), start in zip(rows, starts, strict=True):
             db.execute("UPDATE articles SET text_offset = ? WHERE id = ?", (start, article_id))
-        size = starts[-1] + rows[-1][2] + 1 if rows else 0
+        size = new_path.stat().st_size  # each region's trailer included
         cache.start_generation(generation, size)

@@ -205,7 +205,11 @@ class Matcher:
                 break
             index = bisect.bisect_right(starts, found) - 1
             if index < 0 or found + len(needle) > ends[index]:  # not inside a live article
-                position = found + 1
+                # (a dead region, or a trailer: the text as written) go on from the next
+                # live article's start: nothing before it can be a hit
+                if index + 1 >= len(starts):
+                    break
+                position = max(starts[index + 1], found + 1)
                 continue
             start, end = starts[index], ends[index]
             if folded is None:

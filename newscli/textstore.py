@@ -1,24 +1,31 @@
 """The index's text file: every article's normalized text, append-only, scanned in chunks.
 
 ``text-<generation>.bin`` holds the normalized (t2s) text of every article, UTF-8, each
-followed by a NUL. It is only appended to; the index's rows point at the live regions, and
-the file is rewritten (a new generation) once most of it is dead. A search reads it in
-chunks, so memory stays flat, and hands each chunk to a `ChunkCounter` (the query's
-matcher), which alone decides what a hit is.
+followed by a NUL and a trailer: the text as written where it differs from the normalized
+one (see `append_text`), so that search prints snippets without reading the article's
+stored row. It is only appended to; the index's rows point at the live regions, and the
+file is rewritten (a new generation) once most of it is dead. A search reads it in chunks,
+so memory stays flat, and hands each chunk to a `ChunkCounter` (the query's matcher), which
+alone decides what a hit is: a trailer lies between regions, where no hit is counted.
 """
 
 from __future__ import annotations
 
 import bisect
 import marshal
+import struct
 import zlib
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 CHUNK_BYTES = 16 * 1024 * 1024  # how much of the text file is searched at once
 SEPARATOR = b"\x00"  # after each article's text
+# After the NUL: the original's length in bytes and the CRC-32 of those 4 bytes and the
+# original (little-endian), then the original (UTF-8 of the text as written; none when it
+# is the normalized text itself, as in most articles written in simplified characters).
+TRAILER = struct.Struct("<II")
 
 
 class Damaged(Exception):
@@ -322,25 +329,84 @@ def _joined(joined: object, starts: object, count: int) -> _Joined | None:
     return _Joined(joined, made)
 
 
-def append_text(handle: BinaryIO, normalized: bytes) -> int:
-    """Write one article's text at the handle's position; return the bytes it takes."""
+def trailer(normalized: bytes, original: str) -> bytes:
+    """What follows an article's NUL: TRAILER, then `original` (the text as written, of
+    which `normalized` is the normalized form) unless it is the same bytes."""
+    raw = original.encode("utf-8", "surrogatepass")
+    if raw == normalized:
+        raw = b""
+    size = struct.pack("<I", len(raw))
+    return size + struct.pack("<I", zlib.crc32(raw, zlib.crc32(size))) + raw
+
+
+def append_text(handle: BinaryIO, normalized: bytes, original: str) -> int:
+    """Write one article's text at the handle's position: its normalized form, a NUL and
+    its trailer (the text as written, see `trailer`); return the bytes it takes."""
     handle.write(normalized)
     handle.write(SEPARATOR)
-    return len(normalized) + len(SEPARATOR)
+    tail = trailer(normalized, original)
+    handle.write(tail)
+    return len(normalized) + len(SEPARATOR) + len(tail)
+
+
+def region_size(read: Callable[[int, int], bytes], offset: int, length: int) -> int:
+    """The bytes an article's region takes (text, NUL, trailer): what compaction copies."""
+    head = read(TRAILER.size, offset + length + len(SEPARATOR))
+    if len(head) != TRAILER.size:
+        raise Damaged("the text file ends inside a trailer")
+    return length + len(SEPARATOR) + TRAILER.size + int(TRAILER.unpack(head)[0])
+
+
+def stored_texts(
+    read: Callable[[int, int], bytes], size: int, offset: int, length: int, crc: int
+) -> tuple[str, str]:
+    """An article's (normalized text, text as written) from the text file, `read(size,
+    offset)` reading it, `size` its committed length; every part checked: its NUL, the
+    region's checksum (`crc`, the row's text_crc) and the trailer's own, else Damaged.
+    One read for most articles: as much again as the region is asked for at once (an
+    original is about as long as its normalized form)."""
+    start = offset + length + len(SEPARATOR) + TRAILER.size
+    if start > size:
+        raise Damaged("the entries point past the text file's committed end")
+    data = read(min(start + length, size) - offset, offset)
+    own = memoryview(data)[:length]
+    if data[length : length + 1] != SEPARATOR or zlib.crc32(own) != crc:
+        raise Damaged("the text file does not match its entries")
+    head = data[length + 1 : length + 1 + TRAILER.size]
+    if len(head) != TRAILER.size:
+        raise Damaged("the text file is shorter than its entries say")
+    extra, extra_crc = TRAILER.unpack(head)
+    if start + extra > size:
+        raise Damaged("a trailer points past the text file's committed end")
+    at = start - offset
+    raw = data[at : at + extra] if at + extra <= len(data) else read(extra, start)
+    if len(raw) != extra or zlib.crc32(raw, zlib.crc32(head[:4])) != extra_crc:
+        raise Damaged("an original text in the text file fails its checksum")
+    normalized = str(own, "utf-8", "surrogatepass")
+    return normalized, (str(raw, "utf-8", "surrogatepass") if extra else normalized)
 
 
 def compact(old: Path, new: Path, regions: Iterable[tuple[int, int]]) -> list[int]:
-    """Copy the live regions (offset, length) of `old` into `new`, in order; return where
-    each now starts."""
+    """Copy the live regions (offset, length) of `old`, each with its NUL and trailer, into
+    `new`, in order; return where each now starts."""
     starts: list[int] = []
     offset = 0
     with open(old, "rb") as source, open(new, "wb") as target:
+        read = _reader(source)
         for start, length in regions:
-            source.seek(start)
-            target.write(source.read(length + len(SEPARATOR)))
+            taken = region_size(read, start, length)
+            target.write(read(taken, start))
             starts.append(offset)
-            offset += length + len(SEPARATOR)
+            offset += taken
     return starts
+
+
+def _reader(handle: BinaryIO) -> Callable[[int, int], bytes]:
+    def read(size: int, offset: int) -> bytes:
+        handle.seek(offset)
+        return handle.read(size)
+
+    return read
 
 
 def chunks(offsets: Sequence[int], lengths: Sequence[int], limit: int) -> Iterator[tuple[int, int]]:

@@ -606,26 +606,6 @@ def test_a_reader_that_stops_early_reads_only_the_newest(
     assert result.stdout.split("\n")[:-1] == [article_id[:10] for article_id, _ in full[:3]]
 
 
-@pytest.mark.parametrize(
-    "row",
-    [
-        {"path": "a\udcff/b.md", "blocks": [{"text": 'x "text": y'}], "text": 'body "text": "z"}'},
-        {"path": "台灣.md", "blocks": [{"text": "前"}], "text": "台灣\n\n末\udcfe"},
-        {"path": "p", "blocks": [{"text": "only a block"}], "text": None},
-        {"path": "p", "text": "", "blocks": [{"text": "the key is not last"}]},
-        {"path": "p", "blocks": [], "text": '\\ " \u2028 \x1b'},
-    ],
-)
-def test_body_text_of_a_stored_row_is_its_text_field(row: dict[str, object]) -> None:
-    """Index.texts takes the body from the stored row's last key, decoding only its bytes:
-    the same string as decoding the whole row, whatever the path's bytes or the blocks hold."""
-    from newscli.cache import path_key
-    from newscli.index import _body_text
-
-    data = path_key(json.dumps(row, ensure_ascii=False))
-    assert _body_text(data) == (row["text"] or "")
-
-
 # --- freshness: the saved folder state vouches for a fresh index; the opt-in folders mode ---
 
 
@@ -709,3 +689,105 @@ def test_an_unknown_freshness_mode_is_one_line(
     assert result.stderr.strip().splitlines() == [
         "newscli: $NEWSCLI_FRESHNESS: unknown freshness mode 'sometimes' (use files or folders)"
     ]
+
+
+# --- search's snippets: printed as found, from the text file alone ----------------------------
+
+
+@pytest.mark.parametrize("batch", [1, 5, 64])
+def test_newest_texts_are_the_matches_newest_first_without_a_count(
+    corpus_slice: Path, monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    """search prints as it finds: the stored texts of the matches, newest first, batch by
+    batch, without counting every article first, and with no stored row (JSON) decoded:
+    the text as written comes from the text file."""
+    import newscli.index as index_module
+
+    loaded = load_corpus(corpus_slice)
+    index = Index(loaded.root)
+    index.refresh(loaded)
+    queries = [*QUERIES, ("的", {}), ("台灣", {}), ("一二三四五六七八九十", {})]
+    expected = {}
+    for text, options in queries:
+        ids = [article_id for article_id, _ in index.count_matches(Matcher(text, **options))]
+        expected[text] = (index.newest_first(ids), index.texts(ids))
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("counted before printing, or a stored row decoded")
+
+    monkeypatch.setattr(index_module, "_count", refuse)
+    monkeypatch.setattr(index_module.Article, "from_dict", refuse)
+    monkeypatch.setattr(index_module, "TEXT_BATCH", batch)
+    for text, options in queries:
+        matcher = Matcher(text, **options)
+        given = list(index.newest_texts(matcher))
+        # (and maybe a few the posting list could not rule out: search finds the hits)
+        got = [stored for stored in given if matcher.find(matcher.fold(stored.normalized))]
+        ids, texts = expected[text]
+        assert [stored.summary.id for stored in got] == ids, text
+        assert got == [texts[article_id] for article_id in ids], text
+    written = [stored for stored in got if stored.text != stored.normalized]
+    assert written or text != "台灣"
+    index.close()
+
+
+def test_texts_as_written_are_the_articles_text(corpus_slice: Path) -> None:
+    """The text file's copy of each text as written is the article's text (traditional ones
+    included), and the same bytes are not stored twice."""
+    loaded = load_corpus(corpus_slice)
+    index = Index(loaded.root)
+    index.refresh(loaded)
+    articles = {article.id: article for article in load_articles(loaded).articles}
+    stored = index.texts(list(articles))
+    assert {key: value.text for key, value in stored.items()} == {
+        key: article.text for key, article in articles.items()
+    }
+    differing = sum(value.text != value.normalized for value in stored.values())
+    assert 0 < differing < len(stored)
+    index.close()
+
+
+def test_a_damaged_text_as_written_rebuilds_and_search_answers_right(
+    corpus_slice: Path, tmp_path: Path
+) -> None:
+    """A flipped byte in a trailer (the text as written, which only snippets read): one
+    warning, the index rebuilt, and the same lines as the files give."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(corpus_slice, corpus)
+    backdate(p for p in corpus.rglob("*") if p.is_file())
+    loaded = load_corpus(corpus)
+    index = Index(loaded.root)
+    index.refresh(loaded)
+    matching = [article_id for article_id, _ in index.count_matches(Matcher("台灣"))]
+    offset, length = next(
+        row[1:]
+        for article_id in matching
+        for row in index.db.execute(
+            "SELECT script, text_offset, text_length FROM articles WHERE id = ?", (article_id,)
+        )
+        if row[0] == "traditional"
+    )
+    text_path = index.cache.text_path
+    index.close()
+    data = bytearray(text_path.read_bytes())
+    trailer_at = offset + length + 1 + 8
+    assert int.from_bytes(data[offset + length + 1 : trailer_at - 4], "little")  # one is there
+    data[trailer_at + 1] ^= 0x01
+    text_path.write_bytes(bytes(data))
+    arguments = ["search", "台灣", "--corpus", str(corpus)]
+    indexed = runner.invoke(cli.app, arguments)
+    files = runner.invoke(cli.app, [*arguments, "--no-index"])
+    assert indexed.exit_code == files.exit_code == 0
+    assert indexed.stdout == files.stdout
+    assert sum("damaged" in line for line in indexed.stderr.splitlines()) == 1
+
+
+def test_the_stored_article_is_the_last_column(corpus_slice: Path) -> None:
+    """A summary (list, search's headers) is read without walking the stored article's
+    overflow pages: SQLite reads a row's columns in order, so the JSON comes last."""
+    loaded = load_corpus(corpus_slice)
+    index = Index(loaded.root)
+    index.refresh(loaded)
+    columns = [row[1] for row in index.db.execute("PRAGMA table_info(articles)")]
+    assert columns[-1] == "data"
+    index.close()

@@ -307,6 +307,14 @@ SAME_OUTPUT_QUERIES = [
     ["-c", "--variants", "特朗普"],
     ["-c", "--expr", "川普 OR 特朗普"],
     ["-c", "-e", "台湾", "-e", "台灣"],
+    # printed as found, newest first, from the text file (one pattern, no filter)
+    ["台灣", "--max-results", "70"],
+    ["台灣", "--in", "title"],
+    ["台灣", "-o"],
+    ["台灣", "--color", "always"],
+    ["國", "-w", "-m", "3"],
+    ["美國", "--not", "中國"],
+    ["台灣", "--since", "2020-10"],
 ]
 
 

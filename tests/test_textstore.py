@@ -6,6 +6,7 @@ from __future__ import annotations
 import marshal
 from collections.abc import Sequence
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -19,10 +20,23 @@ from newscli.textstore import (
     compact,
     count_hits,
     count_hits_at,
+    stored_texts,
     text_crc,
+    trailer,
 )
 
 TEXTS = ["美国总统", "没有", "美国和美国", "", "最后的美国"]
+# The texts as written (normalize() of each is TEXTS'): some traditional, some the same.
+WRITTEN = str.maketrans("国总统后", "國總統後")
+
+
+def _original(text: str) -> str:
+    return text.translate(WRITTEN)
+
+
+def _reader(path: Path) -> textstore.Callable[[int, int], bytes]:
+    data = path.read_bytes()
+    return lambda size, offset: data[offset : offset + size]
 
 
 def _written(folder: Path, texts: list[str], dead_every: int = 0) -> tuple[Path, Entries, int]:
@@ -34,9 +48,10 @@ def _written(folder: Path, texts: list[str], dead_every: int = 0) -> tuple[Path,
         for number, text in enumerate(texts):
             data = text.encode("utf-8")
             entries.append(f"id{number}", size, len(data), None, f"{number}.md", text_crc(data))
-            size += append_text(handle, data)
+            size += append_text(handle, data, _original(text))
             if dead_every and number % dead_every == 0:
-                size += append_text(handle, "美国 (a dead region)".encode())
+                dead = "美国 (a dead region)"
+                size += append_text(handle, dead.encode(), _original(dead))
     return path, entries, size
 
 
@@ -114,8 +129,92 @@ def test_compaction_keeps_the_live_text_in_order(tmp_path: Path) -> None:
     starts = compact(path, new, zip(live.offsets, live.lengths, strict=True))
     data = new.read_bytes()
     kept = [t for i, t in enumerate(TEXTS) if i != 1]
-    assert data == b"".join(t.encode() + b"\x00" for t in kept)
+    assert data == b"".join(t.encode() + b"\x00" + trailer(t.encode(), _original(t)) for t in kept)
     assert [data[s : s + n].decode() for s, n in zip(starts, live.lengths, strict=True)] == kept
+    # each with its text as written
+    read, crcs = _reader(new), [entries.crcs[i] for i in range(len(TEXTS)) if i != 1]
+    assert [
+        stored_texts(read, len(data), start, length, crc)
+        for start, length, crc in zip(starts, live.lengths, crcs, strict=True)
+    ] == [(t, _original(t)) for t in kept]
+
+
+@pytest.mark.parametrize(
+    "original",
+    ["美國總統", "美国总统", "", "台灣\n\n末\udcfe", '\\ " \u2028 \x1b\x00', "a" * 70_000, "乾杯"],
+)
+def test_the_text_as_written_comes_back_from_the_trailer(tmp_path: Path, original: str) -> None:
+    """What search prints comes from the text file alone: the normalized text and the text
+    as written, whatever it holds (lone surrogates, NULs, more than one read's worth); a
+    text that is its own normalized form costs no second copy."""
+    from newscli.chinese import normalize
+
+    path = tmp_path / "text-1.bin"
+    normalized = normalize(original).encode("utf-8", "surrogatepass")
+    with open(path, "wb") as handle:
+        handle.write(b"before")
+        size = 6 + append_text(handle, normalized, original)
+    read = _reader(path)
+    got = stored_texts(read, size, 6, len(normalized), text_crc(normalized))
+    assert got == (normalize(original), original)
+    same = normalized.decode("utf-8", "surrogatepass") == original
+    assert (size - 6 - len(normalized) - 1 == textstore.TRAILER.size) is same
+
+
+def test_every_byte_of_a_region_and_its_trailer_is_checked(tmp_path: Path) -> None:
+    path, entries, size = _written(tmp_path, TEXTS)
+    data = path.read_bytes()
+    offset, length, crc = entries.offsets[2], entries.lengths[2], entries.crcs[2]
+    end = entries.offsets[3]
+    assert stored_texts(_reader(path), size, offset, length, crc) == (TEXTS[2], _original(TEXTS[2]))
+    for where in range(offset, end):
+        for flip in (0x01, 0x80):
+            damaged = bytearray(data)
+            damaged[where] ^= flip
+            path.write_bytes(bytes(damaged))
+            with pytest.raises(Damaged):
+                stored_texts(_reader(path), size, offset, length, crc)
+    path.write_bytes(data)
+    with pytest.raises(Damaged):  # a trailer past the committed end
+        stored_texts(_reader(path), end - 1, offset, length, crc)
+
+
+def test_a_trailer_is_never_counted_as_hits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The text as written lies between regions: a needle it holds (not the normalized
+    text's) is no hit, and a trailer full of them costs one look each, not one per hit."""
+    path = tmp_path / "text-1.bin"
+    entries = Entries.empty()
+    size = 0
+    with open(path, "wb") as handle:
+        for number, (text, original) in enumerate(
+            [("没有", "美国" * 5000), ("美国", "美國"), ("无", "美国 美国")]
+        ):
+            data = text.encode()
+            entries.append(f"id{number}", size, len(data), None, f"{number}.md", text_crc(data))
+            size += append_text(handle, data, original)
+    assert count_hits(path, size, entries, Matcher("美国")) == [(1, 1)]
+    with open(path, "rb") as handle:
+        assert count_hits_at(handle, size, entries, [0, 1, 2], Matcher("美国")) == [(1, 1)]
+    import bisect
+
+    from newscli import search
+
+    looks: list[int] = []
+
+    def bisect_right(items: Sequence[int], value: int) -> int:
+        looks.append(value)
+        return bisect.bisect_right(items, value)
+
+    monkeypatch.setattr(search, "bisect", SimpleNamespace(bisect_right=bisect_right))
+    counted = Matcher("美国").count_in_chunk(
+        path.read_bytes(),
+        entries.offsets,
+        [o + n for o, n in zip(entries.offsets, entries.lengths, strict=True)],
+    )
+    assert counted == [(1, 1)]
+    assert len(looks) <= 4  # the 5,000 in the first trailer: one look
 
 
 def test_entries_snapshot_round_trip_and_damage() -> None:
