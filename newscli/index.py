@@ -15,6 +15,7 @@ import zlib
 from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from itertools import islice
 from operator import itemgetter
 from pathlib import Path
@@ -38,7 +39,14 @@ from newscli.load import LoadResult
 from newscli.postings import Postings, Unusable, query_keys
 from newscli.postings import open_current as open_postings
 from newscli.refresh import Progress, RefreshStats, WriteFailed, refresh
-from newscli.textstore import ChunkCounter, Entries, count_hits, count_hits_at, stored_texts
+from newscli.textstore import (
+    ChunkCounter,
+    Entries,
+    StoredTexts,
+    count_hits,
+    count_hits_at,
+    stored_texts,
+)
 
 # newest_matches reads the newest articles one region each before it counts everything.
 NEWEST_WINDOW = 256
@@ -491,8 +499,9 @@ class Index:
     @_recovering
     def texts(self, ids: Iterable[str]) -> dict[str, StoredText]:
         """What search prints of these articles: the summary, the text as written (title,
-        blank line, body) and its normalized form, read from the text file, without
-        decoding the article's blocks or converting its text again. Every part is checked
+        blank line, body) and its normalized form, all read from the text file (each
+        region's trailer), without reading the article's row beyond where its region is,
+        or converting its text again. Every part is checked
         against its checksum; the text file is opened inside the read transaction (as in
         `entries`)."""
         wanted = list(ids)
@@ -511,18 +520,16 @@ class Index:
 
     def _texts(self, wanted: list[str], handle: BinaryIO) -> dict[str, StoredText]:
         found: dict[str, StoredText] = {}
-        columns = f"{_SUMMARY_COLUMNS}, text_offset, text_length, text_crc"
         read = _region_reader(handle)
         size = self.cache.meta_int("text_size")
         for part, marks in _in_parts(wanted):
             rows = self.db.execute(
-                f"SELECT {columns} FROM articles WHERE id IN ({marks})", part
+                f"SELECT id, text_offset, text_length, text_crc FROM articles WHERE id IN ({marks})",
+                part,
             ).fetchall()
-            rows.sort(key=itemgetter(15))  # by text_offset: the text file read front to back
-            for row in rows:
-                summary = _summary(row[:15])
-                normalized, text = stored_texts(read, size, *row[15:])
-                found[summary.id] = StoredText(summary, text, normalized)
+            rows.sort(key=itemgetter(1))  # by text_offset: the text file read front to back
+            for article_id, *region in rows:
+                found[article_id] = _stored(article_id, stored_texts(read, size, *region))
         self._none_hidden(wanted, found)
         return found
 
@@ -672,34 +679,24 @@ class Index:
                         matched = [position for position in batch if position in hits]
                     else:
                         matched = batch  # the posting list's candidates: nearly all match
-                    if not matched:
-                        continue
-                    ids = [entries.id_at(position) for position in matched]
-                    summaries = {summary.id: summary for summary in self._summaries_of(ids)}
-                    for position, article_id in zip(matched, ids, strict=True):
-                        summary = summaries.get(article_id)
-                        if summary is None:
-                            continue  # deleted by another process's refresh since
-                        normalized, text = stored_texts(
-                            read, size, offsets[position], lengths[position], crcs[position]
+                    for position in matched:
+                        yield _stored(
+                            entries.id_at(position),
+                            stored_texts(
+                                read, size, offsets[position], lengths[position], crcs[position]
+                            ),
                         )
-                        yield StoredText(summary, text, normalized)
         finally:
             if postings is not None:
                 postings.handle.close()
 
-    def _summaries_of(self, ids: list[str]) -> list[Summary]:
-        """The summaries of these articles, in no order; one that is gone is left out."""
-        found: list[Summary] = []
-        for part, marks in _in_parts(ids):
-            found.extend(
-                _summary(row)
-                for row in self.db.execute(
-                    f"SELECT {_SUMMARY_COLUMNS} FROM articles WHERE id IN ({marks})", part
-                )
-            )
-        self._none_hidden(ids, {summary.id for summary in found})
-        return found
+
+def _stored(article_id: str, stored: StoredTexts) -> StoredText:
+    """What search prints of an article, from its region of the text file."""
+    listed = stored.listed
+    if len(listed) != len(SUMMARY_FIELDS) or listed[0] != article_id:
+        raise IndexDamaged(f"the text file's summary of {article_id!r} is not its own")
+    return StoredText(_listed_summary(listed), stored.text, stored.normalized)
 
 
 def _text_batches(order: Iterable[int]) -> Iterator[list[int]]:
@@ -811,6 +808,18 @@ _DATE_SOURCES = {source.value: source for source in DateSource}
 def _summary(row: tuple[Any, ...]) -> Summary:
     if summary_crc(tuple(row[:14])) != row[14]:
         raise IndexDamaged(f"the stored summary of {row[0]!r} fails its checksum")
+    return _listed_summary(row)
+
+
+@lru_cache(maxsize=1024)
+def _tags(listed: str) -> tuple[str, ...]:
+    """A row's tags (a JSON list): decoded once per distinct list (an archive has a few
+    dozen; json.loads per row cost about as much as the rest of the summary)."""
+    return () if listed == "[]" else tuple(json.loads(listed))
+
+
+def _listed_summary(row: tuple[Any, ...]) -> Summary:
+    """The Summary of a row's SUMMARY_FIELDS values (checked by the caller)."""
     (article_id, path, title, url, outlet, author, published, source, archived, chars) = row[:10]
     size, script, tags, encoding = row[10:14]
     return Summary(
@@ -823,7 +832,7 @@ def _summary(row: tuple[Any, ...]) -> Summary:
         published_at=datetime.fromisoformat(published) if published else None,
         published_source=_DATE_SOURCES.get(source) or DateSource(source),
         archived_at=datetime.fromisoformat(archived) if archived else None,
-        tags=() if tags == "[]" else tuple(json.loads(tags)),
+        tags=_tags(tags),
         encoding=encoding,
         size_bytes=size,
         script=script,

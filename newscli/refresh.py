@@ -536,7 +536,7 @@ class Refresh:
                     self.added.append(
                         article.id, text_size, len(row.normalized), published, row.rel, crc
                     )
-                text_size += append_text(handle, row.normalized, article.text)
+                text_size += append_text(handle, row.normalized, article.text, listed)
             handle.flush()
         cache.set_meta("text_size", text_size)
         cache.set_meta("dead_bytes", dead)

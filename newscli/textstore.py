@@ -1,9 +1,9 @@
 """The index's text file: every article's normalized text, append-only, scanned in chunks.
 
 ``text-<generation>.bin`` holds the normalized (t2s) text of every article, UTF-8, each
-followed by a NUL and a trailer: the text as written where it differs from the normalized
-one (see `append_text`), so that search prints snippets without reading the article's
-stored row. It is only appended to; the index's rows point at the live regions, and the
+followed by a NUL and a trailer: its summary's values and the text as written where it
+differs from the normalized one (see `trailer`), so that search prints snippets without
+reading the article's row. It is only appended to; the index's rows point at the live regions, and the
 file is rewritten (a new generation) once most of it is dead. A search reads it in chunks,
 so memory stays flat, and hands each chunk to a `ChunkCounter` (the query's matcher), which
 alone decides what a hit is: a trailer lies between regions, where no hit is counted.
@@ -18,13 +18,12 @@ import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, NamedTuple, Protocol
 
 CHUNK_BYTES = 16 * 1024 * 1024  # how much of the text file is searched at once
 SEPARATOR = b"\x00"  # after each article's text
-# After the NUL: the original's length in bytes and the CRC-32 of those 4 bytes and the
-# original (little-endian), then the original (UTF-8 of the text as written; none when it
-# is the normalized text itself, as in most articles written in simplified characters).
+# After the NUL: a trailer, its payload's length in bytes and the CRC-32 of those 4 bytes
+# and the payload (little-endian), then the payload (see `trailer`).
 TRAILER = struct.Struct("<II")
 
 
@@ -329,22 +328,34 @@ def _joined(joined: object, starts: object, count: int) -> _Joined | None:
     return _Joined(joined, made)
 
 
-def trailer(normalized: bytes, original: str) -> bytes:
-    """What follows an article's NUL: TRAILER, then `original` (the text as written, of
-    which `normalized` is the normalized form) unless it is the same bytes."""
-    raw = original.encode("utf-8", "surrogatepass")
-    if raw == normalized:
-        raw = b""
-    size = struct.pack("<I", len(raw))
-    return size + struct.pack("<I", zlib.crc32(raw, zlib.crc32(size))) + raw
+Listed = tuple[str | bytes | int | None, ...]  # a summary's values, as the row lists them
 
 
-def append_text(handle: BinaryIO, normalized: bytes, original: str) -> int:
+class StoredTexts(NamedTuple):
+    """An article as the text file keeps it (see `stored_texts`)."""
+
+    normalized: str
+    text: str  # as written
+    listed: Listed  # its summary's values, as its row lists them (SUMMARY_FIELDS)
+
+
+def trailer(normalized: bytes, original: str, listed: Listed) -> bytes:
+    """What follows an article's NUL: TRAILER, then (marshal) its summary's values `listed`
+    and `original`, the text as written (of which `normalized` is the normalized form), or
+    None when that is the same: search prints from the text file without reading a row."""
+    same = original.encode("utf-8", "surrogatepass") == normalized
+    payload = marshal.dumps((listed, None if same else original))
+    size = struct.pack("<I", len(payload))
+    return size + struct.pack("<I", zlib.crc32(payload, zlib.crc32(size))) + payload
+
+
+def append_text(handle: BinaryIO, normalized: bytes, original: str, listed: Listed) -> int:
     """Write one article's text at the handle's position: its normalized form, a NUL and
-    its trailer (the text as written, see `trailer`); return the bytes it takes."""
+    its trailer (its summary and its text as written, see `trailer`); return the bytes it
+    takes."""
     handle.write(normalized)
     handle.write(SEPARATOR)
-    tail = trailer(normalized, original)
+    tail = trailer(normalized, original, listed)
     handle.write(tail)
     return len(normalized) + len(SEPARATOR) + len(tail)
 
@@ -357,20 +368,24 @@ def region_size(read: Callable[[int, int], bytes], offset: int, length: int) -> 
     return length + len(SEPARATOR) + TRAILER.size + int(TRAILER.unpack(head)[0])
 
 
+# Read with a region at once: its trailer holds a summary (~300 bytes) and, for some, the
+# text as written (about as long as the region).
+_SUMMARY_BYTES = 1024
+
+
 def stored_texts(
     read: Callable[[int, int], bytes], size: int, offset: int, length: int, crc: int
-) -> tuple[str, str]:
-    """An article's (normalized text, text as written) from the text file, `read(size,
-    offset)` reading it, `size` its committed length; every part checked: its NUL, the
-    region's checksum (`crc`, the row's text_crc) and the trailer's own, else Damaged.
-    One read for most articles: as much again as the region is asked for at once (an
-    original is about as long as its normalized form)."""
+) -> StoredTexts:
+    """An article's normalized text, text as written and summary values from the text
+    file, `read(size, offset)` reading it, `size` its committed length; every part checked:
+    its NUL, the region's checksum (`crc`, the row's text_crc) and the trailer's own, else
+    Damaged. One read for most articles."""
     start = offset + length + len(SEPARATOR) + TRAILER.size
     if start > size:
         raise Damaged("the entries point past the text file's committed end")
-    data = read(min(start + length, size) - offset, offset)
-    own = memoryview(data)[:length]
-    if data[length : length + 1] != SEPARATOR or zlib.crc32(own) != crc:
+    data = read(min(start + length + _SUMMARY_BYTES, size) - offset, offset)
+    view = memoryview(data)
+    if data[length : length + 1] != SEPARATOR or zlib.crc32(view[:length]) != crc:
         raise Damaged("the text file does not match its entries")
     head = data[length + 1 : length + 1 + TRAILER.size]
     if len(head) != TRAILER.size:
@@ -379,11 +394,17 @@ def stored_texts(
     if start + extra > size:
         raise Damaged("a trailer points past the text file's committed end")
     at = start - offset
-    raw = data[at : at + extra] if at + extra <= len(data) else read(extra, start)
-    if len(raw) != extra or zlib.crc32(raw, zlib.crc32(head[:4])) != extra_crc:
-        raise Damaged("an original text in the text file fails its checksum")
-    normalized = str(own, "utf-8", "surrogatepass")
-    return normalized, (str(raw, "utf-8", "surrogatepass") if extra else normalized)
+    payload = view[at : at + extra] if at + extra <= len(data) else read(extra, start)
+    if len(payload) != extra or zlib.crc32(payload, zlib.crc32(head[:4])) != extra_crc:
+        raise Damaged("a trailer of the text file fails its checksum")
+    try:
+        listed, original = marshal.loads(payload)
+    except (ValueError, EOFError, TypeError):
+        raise Damaged("a trailer of the text file is not one") from None
+    if type(listed) is not tuple or not (original is None or type(original) is str):
+        raise Damaged("a trailer of the text file is not one")
+    normalized = str(view[:length], "utf-8", "surrogatepass")
+    return StoredTexts(normalized, normalized if original is None else original, listed)
 
 
 def compact(old: Path, new: Path, regions: Iterable[tuple[int, int]]) -> list[int]:

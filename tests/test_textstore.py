@@ -28,6 +28,22 @@ from newscli.textstore import (
 TEXTS = ["美国总统", "没有", "美国和美国", "", "最后的美国"]
 # The texts as written (normalize() of each is TEXTS'): some traditional, some the same.
 WRITTEN = str.maketrans("国总统后", "國總統後")
+LISTED = (
+    "id",
+    b"a\xff/b.md",
+    "标题",
+    "",
+    "",
+    "",
+    None,
+    "none",
+    None,
+    7,
+    12,
+    "mixed",
+    "[]",
+    "utf-8",
+)
 
 
 def _original(text: str) -> str:
@@ -48,10 +64,10 @@ def _written(folder: Path, texts: list[str], dead_every: int = 0) -> tuple[Path,
         for number, text in enumerate(texts):
             data = text.encode("utf-8")
             entries.append(f"id{number}", size, len(data), None, f"{number}.md", text_crc(data))
-            size += append_text(handle, data, _original(text))
+            size += append_text(handle, data, _original(text), LISTED)
             if dead_every and number % dead_every == 0:
                 dead = "美国 (a dead region)"
-                size += append_text(handle, dead.encode(), _original(dead))
+                size += append_text(handle, dead.encode(), _original(dead), LISTED)
     return path, entries, size
 
 
@@ -129,14 +145,16 @@ def test_compaction_keeps_the_live_text_in_order(tmp_path: Path) -> None:
     starts = compact(path, new, zip(live.offsets, live.lengths, strict=True))
     data = new.read_bytes()
     kept = [t for i, t in enumerate(TEXTS) if i != 1]
-    assert data == b"".join(t.encode() + b"\x00" + trailer(t.encode(), _original(t)) for t in kept)
+    assert data == b"".join(
+        t.encode() + b"\x00" + trailer(t.encode(), _original(t), LISTED) for t in kept
+    )
     assert [data[s : s + n].decode() for s, n in zip(starts, live.lengths, strict=True)] == kept
     # each with its text as written
     read, crcs = _reader(new), [entries.crcs[i] for i in range(len(TEXTS)) if i != 1]
     assert [
         stored_texts(read, len(data), start, length, crc)
         for start, length, crc in zip(starts, live.lengths, crcs, strict=True)
-    ] == [(t, _original(t)) for t in kept]
+    ] == [(t, _original(t), LISTED) for t in kept]
 
 
 @pytest.mark.parametrize(
@@ -153,12 +171,13 @@ def test_the_text_as_written_comes_back_from_the_trailer(tmp_path: Path, origina
     normalized = normalize(original).encode("utf-8", "surrogatepass")
     with open(path, "wb") as handle:
         handle.write(b"before")
-        size = 6 + append_text(handle, normalized, original)
+        size = 6 + append_text(handle, normalized, original, LISTED)
     read = _reader(path)
     got = stored_texts(read, size, 6, len(normalized), text_crc(normalized))
-    assert got == (normalize(original), original)
+    assert got == (normalize(original), original, LISTED)
     same = normalized.decode("utf-8", "surrogatepass") == original
-    assert (size - 6 - len(normalized) - 1 == textstore.TRAILER.size) is same
+    payload = path.read_bytes()[6 + len(normalized) + 1 + textstore.TRAILER.size :]
+    assert (marshal.loads(payload)[1] is None) is same  # no second copy of the same text
 
 
 def test_every_byte_of_a_region_and_its_trailer_is_checked(tmp_path: Path) -> None:
@@ -166,7 +185,11 @@ def test_every_byte_of_a_region_and_its_trailer_is_checked(tmp_path: Path) -> No
     data = path.read_bytes()
     offset, length, crc = entries.offsets[2], entries.lengths[2], entries.crcs[2]
     end = entries.offsets[3]
-    assert stored_texts(_reader(path), size, offset, length, crc) == (TEXTS[2], _original(TEXTS[2]))
+    assert stored_texts(_reader(path), size, offset, length, crc) == (
+        TEXTS[2],
+        _original(TEXTS[2]),
+        LISTED,
+    )
     for where in range(offset, end):
         for flip in (0x01, 0x80):
             damaged = bytearray(data)
@@ -193,7 +216,7 @@ def test_a_trailer_is_never_counted_as_hits(
         ):
             data = text.encode()
             entries.append(f"id{number}", size, len(data), None, f"{number}.md", text_crc(data))
-            size += append_text(handle, data, original)
+            size += append_text(handle, data, original, LISTED)
     assert count_hits(path, size, entries, Matcher("美国")) == [(1, 1)]
     with open(path, "rb") as handle:
         assert count_hits_at(handle, size, entries, [0, 1, 2], Matcher("美国")) == [(1, 1)]
