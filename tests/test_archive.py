@@ -6,7 +6,7 @@ import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
 from conftest import SEEDS
@@ -18,7 +18,7 @@ from newscli.archive import Archive, ExportError, HitSort, ListSort, NotAnArticl
 from newscli.article import Article, Script, Summary
 from newscli.corpus import SourceFile
 from newscli.filters import Filters
-from newscli.index import Index, StoredText
+from newscli.index import Index
 from newscli.locate import ArticleNotFound
 from newscli.search import Hit, Matcher, Query, Scope, TextHits
 
@@ -368,26 +368,34 @@ def test_search_texts_decode_no_article_and_convert_no_text(
 def test_search_texts_stream_in_small_batches(
     corpus_slice: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`--max-results 3` of 的 reads one first small batch of stored texts."""
+    """`--max-results 3` of 的 reads the texts of one first small batch of the newest
+    articles, and no row of any."""
+    import newscli.index as index_module
+
     read: list[int] = []
-    real_texts = Index.texts
+    real_stored_texts = index_module.stored_texts
 
-    def texts(self: Index, ids: list[str]) -> dict[str, StoredText]:
-        read.append(len(list(ids)))
-        return real_texts(self, ids)
+    def stored_texts(*args: Any) -> index_module.StoredTexts:
+        read.append(args[2])
+        return real_stored_texts(*args)
 
-    monkeypatch.setattr(Index, "texts", texts)
+    def forbidden(*args: object, **kwargs: object) -> NoReturn:
+        raise AssertionError("rows read for the stored texts")
+
+    monkeypatch.setattr(index_module, "stored_texts", stored_texts)
+    monkeypatch.setattr(index_module, "TEXT_BATCH", 8)
+    monkeypatch.setattr(Index, "texts", forbidden)
     with Archive(corpus_slice) as archive:
         results = archive.search_texts(_query("的"), limit=3)
-        assert next(results).hits and read == [archive_module.FIRST_BATCH]
+        assert next(results).hits and 0 < len(read) <= 8
         assert len(list(results)) == 2
-        assert archive.count() > 10 * archive_module.FIRST_BATCH
-    assert read == [archive_module.FIRST_BATCH]
+        assert archive.count() > 10 * 8
+    assert len(read) <= 8
 
 
 def test_search_texts_of_bodies_that_look_like_the_stored_row(tmp_path: Path) -> None:
-    """The body is read from the stored row without decoding its blocks: a body (or a
-    block) holding what the row's own keys look like is still read exactly."""
+    """The text as written comes back from the text file's trailer exactly, even a body
+    (or a block) holding what a stored row's own keys look like."""
     folder = tmp_path / "odd"
     folder.mkdir()
     bodies = [
