@@ -384,18 +384,20 @@ def stored_texts(
     if start > size:
         raise Damaged("the entries point past the text file's committed end")
     data = read(min(start + length + _SUMMARY_BYTES, size) - offset, offset)
-    view = memoryview(data)
-    if data[length : length + 1] != SEPARATOR or zlib.crc32(view[:length]) != crc:
-        raise Damaged("the text file does not match its entries")
-    head = data[length + 1 : length + 1 + TRAILER.size]
-    if len(head) != TRAILER.size:
+    at = start - offset
+    if len(data) < at:
         raise Damaged("the text file is shorter than its entries say")
-    extra, extra_crc = TRAILER.unpack(head)
+    view = memoryview(data)
+    if data[length] != 0 or zlib.crc32(view[:length]) != crc:  # its NUL, its checksum
+        raise Damaged("the text file does not match its entries")
+    extra, extra_crc = TRAILER.unpack_from(data, length + 1)
     if start + extra > size:
         raise Damaged("a trailer points past the text file's committed end")
-    at = start - offset
     payload = view[at : at + extra] if at + extra <= len(data) else read(extra, start)
-    if len(payload) != extra or zlib.crc32(payload, zlib.crc32(head[:4])) != extra_crc:
+    if (
+        len(payload) != extra
+        or zlib.crc32(payload, zlib.crc32(view[length + 1 : length + 5])) != extra_crc
+    ):
         raise Damaged("a trailer of the text file fails its checksum")
     try:
         listed, original = marshal.loads(payload)
