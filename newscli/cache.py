@@ -100,6 +100,12 @@ SUMMARY_FIELDS = (
 SNAPSHOT_MAGIC = b"NCS1"  # then the crc32 of the rest (4 bytes, big-endian), then marshal
 FOLDER_STATE = "folders.marshal"
 
+# meta snapshots_fresh: "0" stale (a write is under way or was killed); FULL: both
+# snapshots whole; PATCHED: the files snapshot is a base (an earlier serial's whole one,
+# linked) and a delta of the files changed since (a refresh of a few files writes those, not
+# 205k files). Older versions take PATCHED for stale and read the tables.
+FULL, PATCHED = "1", "2"
+
 IndexDamaged = Damaged  # what the index holds does not check out: rebuild it
 
 
@@ -392,7 +398,7 @@ class Cache:
 
     @property
     def snapshots_fresh(self) -> bool:
-        return self.meta("snapshots_fresh") == "1"
+        return self.meta("snapshots_fresh") in (FULL, PATCHED)
 
     def files_snapshot(self) -> dict[str, tuple[int, int]] | None:
         """rel → (size, mtime_ns) as of the last refresh, or None (read the tables)."""
@@ -406,7 +412,48 @@ class Cache:
         if not isinstance(loaded, dict):
             self._snapshot_damaged("files", "it does not load")
             return None
+        delta = self.files_delta()
+        if delta is None:
+            return None
+        for rel, signature in delta.items():
+            if signature is None:
+                loaded.pop(rel, None)
+            else:
+                loaded[rel] = signature
         return loaded
+
+    def files_delta(self) -> dict[str, tuple[int, int] | None] | None:
+        """What the files snapshot changes in its base (rel → (size, mtime_ns), None for a
+        file gone): nothing for a whole one; None if the snapshots are stale or damaged."""
+        if self.meta("snapshots_fresh") != PATCHED:
+            return {} if self.snapshots_fresh else None
+        data = self._snapshot("filesdelta")
+        if data is None:
+            return None
+        try:
+            loaded = marshal.loads(data)
+        except (ValueError, EOFError, TypeError):
+            loaded = None
+        if not isinstance(loaded, dict) or not all(
+            type(rel) is str
+            and (
+                signature is None
+                or (
+                    type(signature) is tuple
+                    and len(signature) == 2
+                    and all(type(number) is int for number in signature)
+                )
+            )
+            for rel, signature in loaded.items()
+        ):
+            self._snapshot_damaged("filesdelta", "it does not load")
+            return None
+        return loaded
+
+    def files_base_sound(self) -> bool:
+        """Whether the files snapshot a patch would link again passes its checksum (read,
+        not loaded: a damaged one is then made again whole, not carried on)."""
+        return self._snapshot("files") is not None
 
     def entries_snapshot(self) -> Entries | None:
         data = self._snapshot("entries")
@@ -437,13 +484,14 @@ class Cache:
             return None
         path = self.folder / f"snapshot-{name}-{self.meta('snapshot_serial', '0')}.marshal"
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as handle:  # the header, then the data: not copied behind it
+                header, data = handle.read(8), handle.read()
         except OSError:
             return None
-        if data[:4] != SNAPSHOT_MAGIC or int.from_bytes(data[4:8], "big") != zlib.crc32(data[8:]):
+        if header[:4] != SNAPSHOT_MAGIC or int.from_bytes(header[4:8], "big") != zlib.crc32(data):
             self._snapshot_damaged(name, f"{path.name} fails its checksum")
             return None
-        return data[8:]
+        return data
 
     def _snapshot_damaged(self, name: str, reason: str) -> None:
         """A snapshot is only a faster copy of the tables (which are checksummed row by
@@ -483,14 +531,40 @@ class Cache:
         pairs a database state with another state's snapshot."""
         if files is None:
             files = marshal.dumps({rel: (size, mtime) for rel, size, mtime in self.files_rows()})
+        serial = self.meta_int("snapshot_serial") + 1
+        self._write_snapshot(f"snapshot-files-{serial}.marshal", files)
+        del files
         if entries is None:
             entries = self.entries_from_tables()
-        serial = self.meta_int("snapshot_serial") + 1
-        for name, data in (("files", files), ("entries", entries.dumps())):
-            checked = SNAPSHOT_MAGIC + zlib.crc32(data).to_bytes(4, "big") + data
-            (self.folder / f"snapshot-{name}-{serial}.marshal").write_bytes(checked)
+        self._write_snapshot(f"snapshot-entries-{serial}.marshal", entries.dumps())
         self.set_meta("snapshot_serial", serial)
-        self.set_meta("snapshots_fresh", 1)
+        self.set_meta("snapshots_fresh", FULL)
+
+    def patch_snapshots(self, files: dict[str, tuple[int, int] | None], entries: Entries) -> bool:
+        """Save the snapshots (inside a write transaction) as the current files snapshot's
+        base, linked under the next serial (not written again: 25 MB at 200k files), with
+        `files` (what changed since that base, see files_delta) beside it, and `entries`
+        whole. False (nothing recorded) if the base cannot be linked: then save_snapshots."""
+        base = self.meta_int("snapshot_serial")
+        serial = base + 1
+        target = self.folder / f"snapshot-files-{serial}.marshal"
+        try:
+            target.unlink(missing_ok=True)  # left by a writer killed before its commit
+            os.link(self.folder / f"snapshot-files-{base}.marshal", target)
+        except OSError:
+            return False
+        self._write_snapshot(f"snapshot-filesdelta-{serial}.marshal", marshal.dumps(files))
+        self._write_snapshot(f"snapshot-entries-{serial}.marshal", entries.dumps())
+        self.set_meta("snapshot_serial", serial)
+        self.set_meta("snapshots_fresh", PATCHED)
+        return True
+
+    def _write_snapshot(self, name: str, data: bytes) -> None:
+        """MAGIC, the crc32 of `data`, then `data` (not copied behind them: at 200k
+        articles the entries are 35 MB)."""
+        with open(self.folder / name, "wb") as handle:
+            handle.write(SNAPSHOT_MAGIC + zlib.crc32(data).to_bytes(4, "big"))
+            handle.write(data)
 
     def folder_state(self) -> bytes | None:
         """The saved folder state, or None if there is none or it fails its checksum."""

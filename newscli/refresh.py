@@ -34,11 +34,15 @@ from newscli.cache import (
     path_of,
     summary_crc,
 )
-from newscli.corpus import Corpus, FolderState, SourceFile
+from newscli.corpus import RACY_SIZE, Corpus, FolderState, SourceFile
 from newscli.load import LoadResult, load
 from newscli.textstore import Entries, append_text, compact, text_crc
 
 BATCH = 256  # files parsed and committed together
+# A refresh patches the snapshots (a delta of the files beside a linked base) while that
+# delta stays under max(DELTA_MIN, files // DELTA_SHARE) files; then writes them whole.
+DELTA_MIN = 1000
+DELTA_SHARE = 32
 PARALLEL_FROM = 64  # fewer changed files than this are parsed in-process
 COMPACT_WHEN_DEAD = 0.5  # rewrite the text file once this share of it is dead
 
@@ -175,8 +179,11 @@ def refresh(
     with cache.build_lock(_say_waiting if progress is not None else None):
         if wipe_first:
             cache.wipe()
-        stats = Refresh(cache, corpus, progress, workers).run()
+        previous = seen.previous if seen is not None else None
+        stats = Refresh(cache, corpus, progress, workers, previous).run()
         token = cache.meta("files_digest") or ""  # read under the lock: this refresh's
+    if seen is not None and seen.linked:
+        token = ""  # the index holds files this state does not (see state_changes)
     if seen is not None and (seen.changed or seen.folders.token != token):
         # Only now: the index holds what this scan found replaced (a new inode is news
         # once, relative to the saved state), so a killed refresh cannot lose it.
@@ -189,6 +196,8 @@ def refresh(
 class _Seen:
     folders: FolderState
     changed: bool  # since the saved state: else it need not be saved again
+    previous: FolderState | None  # the saved state the scan started from
+    linked: bool  # linked files were found: not in `folders`
 
 
 def scan_corpus(cache: Cache, corpus: Corpus) -> _Seen | None:
@@ -199,7 +208,49 @@ def scan_corpus(cache: Cache, corpus: Corpus) -> _Seen | None:
     found = corpus.scan_with(previous)
     if found.folders is None:
         return None
-    return _Seen(found.folders, found.changed)
+    return _Seen(found.folders, found.changed, previous, bool(found.extra))
+
+
+@dataclass
+class StateChanges:
+    """The files that differ between two folder states (see state_changes)."""
+
+    now: dict[str, tuple[int, int]]  # rel → (size, mtime_ns) of each added or changed file
+    existed: set[str]  # those of them the earlier state had
+    was_racy: set[str]  # those of them it recorded as racy (RACY_SIZE)
+    gone: list[str]  # files it had and this one has not
+
+
+def state_changes(previous: FolderState, found: FolderState) -> StateChanges | None:
+    """What changed from `previous` to `found` (a scan that started from it), folder by
+    folder: a folder whose record is the same object or holds the same names and
+    signatures is skipped, so one edited file costs one folder's names, not a dict of
+    every file. A racy file of `found` has its (size, mtime_ns) as stat-ed."""
+    changes = StateChanges({}, set(), set(), [])
+    before_all, after_all = previous.folders, found.folders
+    for prefix in before_all.keys() | after_all.keys():
+        old, new = before_all.get(prefix), after_all.get(prefix)
+        if old is new or (
+            old is not None and new is not None and old[4] == new[4] and old[9] == new[9]
+        ):
+            continue
+        before, after = previous.signatures(prefix), found.signatures(prefix)
+        for name, signature in after.items():
+            rel = prefix + name
+            if signature[0] == RACY_SIZE:
+                if rel not in found.racy:
+                    return None  # not stat-ed by this scan: compare every file instead
+                signature = found.racy[rel]
+            old_signature = before.get(name)
+            if old_signature == signature:
+                continue
+            changes.now[rel] = signature
+            if old_signature is not None:
+                changes.existed.add(rel)
+                if old_signature[0] == RACY_SIZE:
+                    changes.was_racy.add(rel)
+        changes.gone.extend(prefix + name for name in before if name not in after)
+    return changes
 
 
 def fresh_by_scan(cache: Cache, corpus: Corpus) -> bool:
@@ -229,9 +280,17 @@ class Refresh:
     updated without reading the tables back."""
 
     def __init__(
-        self, cache: Cache, corpus: Corpus, progress: Progress | None, workers: int | None
+        self,
+        cache: Cache,
+        corpus: Corpus,
+        progress: Progress | None,
+        workers: int | None,
+        previous: FolderState | None = None,
     ) -> None:
         self.cache = cache
+        self.previous = previous  # the saved folder state the corpus's scan started from
+        # rel → (size, mtime_ns) of the files to parse, when known without corpus.stats
+        self.signatures: dict[str, tuple[int, int]] | None = None
         self.corpus = corpus
         self.progress = progress
         self.workers = workers
@@ -240,6 +299,7 @@ class Refresh:
         self.track_added = True
         self.racy: set[str] = set()  # files recorded with size -1: parsed again next time
         self.recheck: set[str] = set()  # files parsed again because they were racy
+        self.dead: list[int] = []  # text offsets of the articles this refresh dropped
 
     def run(self) -> RefreshStats:
         """A refresh; a rebuild of an index that has committed work is one transaction
@@ -278,6 +338,9 @@ class Refresh:
         found = self.corpus.last_scan
         if not stats.rebuilt and found is not None and fresh_by_scan(cache, self.corpus):
             stats.unchanged = found.count
+            stats.seconds = time.perf_counter() - started
+            return stats
+        if not stats.rebuilt and self._run_changes(stats):
             stats.seconds = time.perf_counter() - started
             return stats
         current = self.corpus.stats
@@ -338,16 +401,10 @@ class Refresh:
         if gone or todo or stats.rebuilt or not cache.snapshots_fresh:
             entries = None
             if old_entries is not None and self.track_added and not self.compacted:
-                entries = old_entries.without(set(gone) | set(todo))
-                for index, article_id in enumerate(self.added.ids):
-                    entries.append(
-                        article_id,
-                        self.added.offsets[index],
-                        self.added.lengths[index],
-                        self.added.published[index],
-                        self.added.rels[index],
-                        self.added.crcs[index],
-                    )
+                # the snapshot less the dropped articles, plus the stored ones (None, read
+                # from the tables, if the snapshot does not hold a dropped one)
+                entries = old_entries.patched(self.dead, self.added)
+            del old_entries
 
             def save() -> None:
                 cache.save_snapshots(dumped, entries)
@@ -360,6 +417,92 @@ class Refresh:
             self.cache.transaction(lambda: cache.set_meta("files_digest", digest))
         stats.seconds = time.perf_counter() - started
         return stats
+
+    def _run_changes(self, stats: RefreshStats) -> bool:
+        """A refresh from the changes between the saved folder state and this scan, when
+        that state is the index's (its token is the index's files_digest, and no linked
+        file is outside it): no dict of every file's stats, either from the scan or from
+        the files snapshot (~100 MB each at 200k files); the snapshots are patched (see
+        Cache.patch_snapshots). False, having written nothing, when this does not apply:
+        no such state, a large change (the snapshots are written whole), or a snapshot
+        that does not load."""
+        cache, found, previous = self.cache, self.corpus.last_scan, self.previous
+        if (
+            previous is None
+            or found is None
+            or found.folders is None
+            or found.extra
+            or not previous.token
+            or previous.token != cache.meta("files_digest")
+            or not cache.snapshots_fresh
+        ):
+            return False
+        changes = state_changes(previous, found.folders)
+        if changes is None:
+            return False
+        count = found.count
+        racy = set(self.corpus.racy)
+        for rel in racy.union(self.corpus.replaced):  # parsed whatever their signature
+            if rel not in changes.now:
+                folder, slash, name = rel.rpartition("/")
+                signature = found.folders.signatures(folder + slash).get(name)
+                if signature is None:
+                    return False
+                changes.now[rel] = found.folders.racy.get(rel, signature)
+                old_signature = previous.signatures(folder + slash).get(name)
+                if old_signature is not None:
+                    changes.existed.add(rel)
+                    if old_signature[0] == RACY_SIZE:
+                        changes.was_racy.add(rel)
+        todo, gone = list(changes.now), changes.gone
+        if not todo and not gone:
+            return False
+        if len(todo) > max(DELTA_MIN, count // DELTA_SHARE):
+            return False
+        delta = cache.files_delta()
+        if delta is None or not cache.files_base_sound():
+            return False  # the full comparison reads the tables (and writes them whole)
+        mine: dict[str, tuple[int, int] | None] = {
+            rel: (-1, changes.now[rel][1]) if rel in racy else changes.now[rel] for rel in todo
+        }
+        mine.update(dict.fromkeys(gone))
+        if len(delta) + len(mine) > max(DELTA_MIN, count // DELTA_SHARE):
+            return False  # the files snapshot is written whole again
+        # Read before any write below marks the snapshots stale.
+        old_entries = cache.entries_snapshot()
+        if old_entries is None:
+            return False
+        delta.update(mine)
+        self.racy, self.recheck, self.signatures = racy, changes.was_racy, changes.now
+        stats.added = len(todo) - len(changes.existed)
+        stats.changed = len(changes.existed)
+        stats.deleted = len(gone)
+        stats.unchanged = count - len(todo)
+        if gone:
+            cache.write(lambda: self._delete(gone))
+        self._parse_and_store(todo)
+        entries = None if self.compacted else old_entries.patched(self.dead, self.added)
+        del old_entries
+        digest = hashlib.blake2b(
+            marshal.dumps((cache.meta("files_digest"), sorted(mine.items(), key=str))),
+            digest_size=16,
+        ).hexdigest()
+
+        def save() -> None:
+            if entries is None or not cache.patch_snapshots(delta, entries):
+                cache.save_snapshots(None, entries)
+            cache.set_meta("files_digest", digest)
+
+        cache.transaction(save)
+        if not cache.db.in_transaction:
+            cache.remove_old_snapshots()
+        return True
+
+    def _source(self, rel: str) -> SourceFile:
+        if self.signatures is None:
+            return self.corpus.source(rel)
+        size, mtime_ns = self.signatures[rel]
+        return SourceFile(os.path.join(str(self.corpus.root), rel), rel, size, mtime_ns)
 
     def _remember_scan_problems(self, problems: list[Problem]) -> None:
         """Keep the folder walk's problems (no file row holds them), and whether each has
@@ -390,9 +533,14 @@ class Refresh:
     def _drop_article(self, key: bytes) -> int:
         """Delete a file's article row; return how many bytes of the text file it frees."""
         db = self.cache.db
-        row = db.execute("SELECT text_length FROM articles WHERE rel = ?", (key,)).fetchone()
+        row = db.execute(
+            "SELECT text_offset, text_length FROM articles WHERE rel = ?", (key,)
+        ).fetchone()
+        if row is None:
+            return 0
         db.execute("DELETE FROM articles WHERE rel = ?", (key,))
-        return int(row[0]) + 1 if row else 0
+        self.dead.append(int(row[0]))
+        return int(row[1]) + 1
 
     def _delete(self, rels: list[str]) -> None:
         dead = 0
@@ -403,9 +551,8 @@ class Refresh:
         self.cache.set_meta("dead_bytes", self.cache.meta_int("dead_bytes") + dead)
 
     def _parse_and_store(self, todo: list[str]) -> None:
-        corpus = self.corpus
         batches = (
-            [corpus.source(rel) for rel in todo[i : i + BATCH]] for i in range(0, len(todo), BATCH)
+            [self._source(rel) for rel in todo[i : i + BATCH]] for i in range(0, len(todo), BATCH)
         )
         done = 0
         if self.progress:
@@ -430,7 +577,7 @@ class Refresh:
             if failed is not None:  # kept for the command, which goes on without the index
                 for row in rows:
                     parsed[row.rel] = LoadResult(
-                        corpus.source(row.rel), row.article, row.problems, row.status == "ignored"
+                        self._source(row.rel), row.article, row.problems, row.status == "ignored"
                     )
             done += len(rows)
             if self.progress:

@@ -70,6 +70,27 @@ class _Joined:
         end = starts[position + 1] - 1 if position + 1 < len(starts) else len(self.joined)
         return self.joined[starts[position] : end].decode("utf-8", "surrogateescape")
 
+    def patched(self, kept: list[tuple[int, int]], added: _Joined) -> _Joined:
+        """The items in the `kept` ranges of positions, then `added`'s: byte ranges joined,
+        and the moved starts shifted (nothing decoded)."""
+        starts, joined = self.starts, self.joined
+        pieces: list[bytes] = []
+        made = array("Q")
+        at = 0
+        for first, end in kept:
+            begin = starts[first]
+            stop = starts[end] - 1 if end < len(starts) else len(joined)
+            if begin == at:
+                made.extend(starts[first:end])
+            else:
+                made.extend(start - begin + at for start in starts[first:end])
+            pieces.append(joined[begin:stop])
+            at += stop - begin + 1
+        if len(added):
+            made.extend(start + at for start in added.starts)
+            pieces.append(added.joined)
+        return _Joined(b"\0".join(pieces), made)
+
     def split(self) -> list[str]:
         if not self.starts:
             return []
@@ -230,32 +251,74 @@ class Entries:
         self.rels.append(rel)
         self.crcs.append(crc)
 
-    def without(self, rels: set[str]) -> Entries:
-        """These entries less the articles of the files `rels`."""
-        kept = Entries.empty()
-        for index, rel in enumerate(self.rels):
-            if rel not in rels:
-                kept.append(
-                    self.ids[index],
-                    self.offsets[index],
-                    self.lengths[index],
-                    self.published[index],
-                    rel,
-                    self.crcs[index],
-                )
-        return kept
-
-    def dumps(self) -> bytes:
-        """The snapshot's bytes: numbers as machine arrays, each column of strings as one
-        joined string and where its items start (see loads)."""
+    def _strings(self) -> tuple[_Joined, _Joined, _Joined]:
+        """ids, published ("" for None) and rels as joined columns (as loaded, or made)."""
         joined = self._joined
-        strings = (
+        return (
             joined[0] if joined is not None and self._ids is None else _Joined.of(self.ids),
             joined[1]
             if joined is not None and self._published is None
             else _Joined.of([item or "" for item in self.published]),
             joined[2] if joined is not None and self._rels is None else _Joined.of(self.rels),
-        )  # a column still joined as loaded is written as it is
+        )  # a column still joined as loaded is kept as it is
+
+    def patched(self, dead: Iterable[int], added: Entries) -> Entries | None:
+        """These entries less those starting at the text offsets `dead`, then `added`
+        (stored after them: larger offsets), or None if an offset is no entry's.
+
+        For a refresh of a few files at 200k articles: the string columns stay joined (no
+        205k strings decoded and encoded again) and list's order is patched, not sorted."""
+        offsets = self.offsets
+        gone: list[int] = []
+        for offset in sorted(set(dead)):
+            position = bisect.bisect_left(offsets, offset)
+            if position == len(offsets) or offsets[position] != offset:
+                return None
+            gone.append(position)
+        if added.offsets and offsets and added.offsets[0] <= offsets[-1]:
+            return None
+        count = len(offsets)
+        kept = [
+            (first, end)
+            for first, end in zip([0, *(p + 1 for p in gone)], [*gone, count], strict=True)
+            if first < end
+        ]
+        numbers: list[list[int]] = []
+        for column, more in (
+            (offsets, added.offsets),
+            (self.lengths, added.lengths),
+            (self.crcs, added.crcs),
+        ):
+            made: list[int] = []
+            for first, end in kept:
+                made.extend(column[first:end])
+            made.extend(more)
+            numbers.append(made)
+        strings = tuple(
+            _Joined.patched(mine, kept, theirs)
+            for mine, theirs in zip(self._strings(), added._strings(), strict=True)
+        )
+        patched = Entries([], numbers[0], numbers[1], [], [], numbers[2])
+        patched._ids = patched._published = patched._rels = None
+        patched._joined = (strings[0], strings[1], strings[2])
+        if len(added) > PATCH_ORDER_MAX or self._order is None:
+            return patched  # its order is sorted when asked for
+        shift = array("Q", bytes(8 * count))  # each kept position's new position
+        at = 0
+        for first, end in kept:
+            shift[first:end] = array("Q", range(at, at + end - first))
+            at += end - first
+        dropped = set(gone)
+        order = [shift[position] for position in self._order if position not in dropped]
+        for position in range(at, at + len(added)):
+            _insert_in_order(patched, order, position)
+        patched._order = array("Q", order)
+        return patched
+
+    def dumps(self) -> bytes:
+        """The snapshot's bytes: numbers as machine arrays, each column of strings as one
+        joined string and where its items start (see loads)."""
+        strings = self._strings()
         return marshal.dumps(
             (
                 _ENTRIES_FORMAT,
@@ -304,6 +367,33 @@ class Entries:
             made.frombytes(data)
         entries._order, entries._rank = order, rank
         return entries
+
+
+PATCH_ORDER_MAX = 256  # more added entries than this: list's order is sorted again
+
+
+def _precedes(entries: Entries, one: int, other: int) -> bool:
+    """Whether position `one` comes before `other` in list's order (see newest_order)."""
+    mine, theirs = entries.published_at(one), entries.published_at(other)
+    if mine and theirs:
+        if mine != theirs:
+            return mine > theirs
+        return entries.rel_at(one) < entries.rel_at(other)
+    if mine or theirs:
+        return bool(mine)
+    return entries.rel_at(one) < entries.rel_at(other)
+
+
+def _insert_in_order(entries: Entries, order: list[int], position: int) -> None:
+    """Put `position` into `order` (list's order of the others) where it belongs."""
+    low, high = 0, len(order)
+    while low < high:
+        middle = (low + high) // 2
+        if _precedes(entries, order[middle], position):
+            low = middle + 1
+        else:
+            high = middle
+    order.insert(low, position)
 
 
 def _lists(loaded: tuple[object, ...]) -> Entries | None:

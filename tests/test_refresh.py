@@ -341,3 +341,99 @@ def test_workers_do_not_inherit_the_parents_memory(corpus_slice: Path, tmp_path:
     # would show the parent's 300 MB.
     assert workers >= 1
     assert peak < 200  # MB: each worker's own work (forked: over 300)
+
+
+def _snapshots_match_the_tables(root: Path) -> str:
+    """The snapshots equal what the tables say (files, entries and list's order), and the
+    answers equal those without the index; the snapshots' state (meta snapshots_fresh)."""
+    _seen_by_the_index(root)
+    cache = Cache(index_dir_for(root.resolve()))
+    try:
+        entries, truth = cache.entries_snapshot(), cache.entries_from_tables()
+        assert entries is not None and entries == truth
+        assert list(entries.newest_order()) == list(truth.newest_order())
+        files = cache.files_snapshot()
+        assert files == {rel: (size, mtime) for rel, size, mtime in cache.files_rows()}
+        assert files is not None and files.keys() == load_corpus(root).stats.keys()
+        assert cache.damaged_snapshot is None
+        return cache.meta("snapshots_fresh")
+    finally:
+        cache.close()
+
+
+@pytest.mark.parametrize("compact", [False, True])
+def test_a_refresh_of_a_few_files_patches_the_snapshots(
+    settled: Path, monkeypatch: pytest.MonkeyPatch, compact: bool
+) -> None:
+    """A refresh of a few files takes them from the saved folder state (no dict of every
+    file) and writes a delta of the files beside a linked base, and the entries patched:
+    after adds, edits, deletes, renames and a new folder, each equals the tables. (A
+    refresh that compacts the text file moves every entry: it writes them whole.)"""
+    from newscli import refresh
+    from newscli.cache import FULL, PATCHED
+
+    monkeypatch.setattr(refresh, "COMPACT_WHEN_DEAD", 0.3 if compact else 2.0)
+
+    assert _snapshots_match_the_tables(settled) == FULL  # a first build: whole
+    steps: list[Callable[[Path], object]] = [
+        CHANGES["add"],
+        lambda root: _append(root / "b" / "deeper" / SEED),
+        lambda root: (root / "a" / OTHER).unlink(),
+        lambda root: (root / "b" / "deeper" / OTHER).rename(root / "b" / "renamed.md"),
+        _new_subfolder,
+        lambda root: _rewrite_same_size(root / "a" / "n.md"),
+    ]
+    states = []
+    for step in steps:
+        step(settled)
+        states.append(_snapshots_match_the_tables(settled))
+    assert (FULL in states) is compact and PATCHED in states
+    marked, _, count = _seen_by_the_index(settled)
+    assert count == 5 and len(marked) == 2
+
+
+def test_a_large_change_writes_the_snapshots_whole(
+    settled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newscli import refresh
+    from newscli.cache import FULL, PATCHED
+
+    _seen_by_the_index(settled)
+    _append(settled / "a" / SEED)
+    assert _snapshots_match_the_tables(settled) == PATCHED
+    monkeypatch.setattr(refresh, "DELTA_MIN", 1)  # the delta holds 1 file: 2 is too many
+    _append(settled / "a" / OTHER)
+    assert _snapshots_match_the_tables(settled) == FULL
+
+
+def test_a_damaged_files_delta_reads_the_tables_and_is_made_again(settled: Path) -> None:
+    from newscli.cache import FULL, PATCHED
+
+    _seen_by_the_index(settled)
+    _append(settled / "a" / SEED)
+    assert _snapshots_match_the_tables(settled) == PATCHED
+    folder = index_dir_for(settled.resolve())
+    (delta,) = folder.glob("snapshot-filesdelta-*.marshal")
+    data = bytearray(delta.read_bytes())
+    data[-2] ^= 0x5A
+    delta.write_bytes(bytes(data))
+    cache = Cache(folder)
+    truth = {rel: (size, mtime) for rel, size, mtime in cache.files_rows()}
+    assert cache.files() == truth  # from the tables
+    assert cache.damaged_snapshot is not None and "filesdelta" in cache.damaged_snapshot[1]
+    assert "made it again from the tables" in (cache.repair_snapshots() or "")
+    assert cache.meta("snapshots_fresh") == FULL and cache.files_snapshot() == truth
+    cache.close()
+    _append(settled / "a" / OTHER)  # and the next refresh patches again
+    assert _snapshots_match_the_tables(settled) == PATCHED
+
+
+def test_a_refresh_without_the_folder_state_compares_every_file(settled: Path) -> None:
+    """No saved folder state (or one saved for another index): every file is compared with
+    the index's, and the snapshots are written whole."""
+    from newscli.cache import FULL
+
+    _seen_by_the_index(settled)
+    (index_dir_for(settled.resolve()) / "folders.marshal").unlink()
+    _append(settled / "a" / SEED)
+    assert _snapshots_match_the_tables(settled) == FULL

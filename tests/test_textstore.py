@@ -4,6 +4,7 @@ the scan stops at the committed length, and a damaged snapshot is never trusted.
 from __future__ import annotations
 
 import marshal
+import random
 from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
@@ -140,7 +141,8 @@ def test_a_flipped_byte_of_the_text_file_is_found(tmp_path: Path, where: int) ->
 
 def test_compaction_keeps_the_live_text_in_order(tmp_path: Path) -> None:
     path, entries, _ = _written(tmp_path, TEXTS, dead_every=1)
-    live = entries.without({"1.md"})
+    live = entries.patched([entries.offsets[entries.rels.index("1.md")]], Entries.empty())
+    assert live is not None
     new = tmp_path / "text-2.bin"
     starts = compact(path, new, zip(live.offsets, live.lengths, strict=True))
     data = new.read_bytes()
@@ -245,7 +247,7 @@ def test_entries_snapshot_round_trip_and_damage() -> None:
         ["a", "b"], [0, 5], [4, 3], ["2020-01-01T00:00:00.000000+00:00", None], ["x", "y"], [7, 9]
     )
     assert Entries.loads(entries.dumps()) == entries
-    assert entries.without({"x"}) == Entries(["b"], [5], [3], [None], ["y"], [9])
+    assert entries.patched([0], Entries.empty()) == Entries(["b"], [5], [3], [None], ["y"], [9])
     for damaged in (
         b"not marshal",
         entries.dumps()[:-3],
@@ -368,3 +370,62 @@ def test_counting_at_positions_scans_only_the_candidates_text(
         ]
         assert count_hits_at(handle, size, entries, positions, matcher) == in_place
         assert in_place
+
+
+def _random_entries(chance: random.Random, count: int, start: int) -> Entries:
+    entries = Entries.empty()
+    offset = start
+    for number in range(count):
+        published = chance.choice([None, f"2020-01-0{chance.randint(1, 3)}T00:00:00.000000+00:00"])
+        folder = chance.choice(["a/", "b/", "\udcff/", "中文/", ""])  # undecodable bytes too
+        length = chance.randint(0, 5)
+        rel = f"{folder}{chance.randint(0, 9)}-{start}-{number}.md"
+        entries.append(f"{start}-{number}", offset, length, published, rel, chance.randrange(9))
+        offset += length + 1
+    return entries
+
+
+def test_patched_entries_equal_the_entries_made_afresh() -> None:
+    """A refresh's entries: the loaded snapshot (strings still joined) less the dropped
+    articles plus the stored ones, with list's order patched, equal the same entries made
+    one by one and sorted, and write the same snapshot."""
+    chance = random.Random(11)
+    for _ in range(300):
+        base = _random_entries(chance, chance.randint(0, 30), 0)
+        loaded = Entries.loads(base.dumps())
+        assert loaded is not None and loaded.ordered
+        dead = chance.sample(base.offsets, chance.randint(0, len(base)))
+        end = base.offsets[-1] + base.lengths[-1] + 1 if len(base) else 0
+        added = _random_entries(chance, chance.randint(0, 6), end)
+        expected = Entries.empty()
+        for position in [p for p in range(len(base)) if base.offsets[p] not in dead]:
+            expected.append(
+                base.ids[position],
+                base.offsets[position],
+                base.lengths[position],
+                base.published[position],
+                base.rels[position],
+                base.crcs[position],
+            )
+        for position in range(len(added)):
+            expected.append(
+                added.ids[position],
+                added.offsets[position],
+                added.lengths[position],
+                added.published[position],
+                added.rels[position],
+                added.crcs[position],
+            )
+        for source in (loaded, base):  # joined as loaded, or lists as made
+            patched = source.patched(dead, added)
+            assert patched is not None and patched == expected
+            assert [patched.rel_at(p) for p in range(len(patched))] == expected.rels
+            assert list(patched.newest_order()) == list(expected.newest_order())
+            assert list(patched.newest_rank()) == list(expected.newest_rank())
+            assert patched.dumps() == expected.dumps()
+
+
+def test_patched_entries_refuse_an_offset_of_no_entry() -> None:
+    entries = Entries(["a", "b"], [0, 5], [4, 3], [None, None], ["x", "y"], [7, 9])
+    assert entries.patched([3], Entries.empty()) is None
+    assert entries.patched([], Entries(["c"], [2], [1], [None], ["z"], [1])) is None  # not after
