@@ -1196,7 +1196,7 @@ def index_command(
     finally:
         index.close()
     print(
-        f"{len(opened)} files: {stats.added} added, {stats.changed} changed, "
+        f"{stats.parsed + stats.unchanged} files: {stats.added} added, {stats.changed} changed, "
         f"{stats.deleted} deleted, {stats.unchanged} unchanged"
         f"{' (rebuilt)' if stats.rebuilt or rebuild else ''}; {len(problems)} with problems; "
         f"{time.perf_counter() - started:.1f} s; index in {index.folder}"

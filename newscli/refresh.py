@@ -460,8 +460,10 @@ class Refresh:
         if len(todo) > max(DELTA_MIN, count // DELTA_SHARE):
             return False
         delta = cache.files_delta()
-        if delta is None or not cache.files_base_sound():
-            return False  # the full comparison reads the tables (and writes them whole)
+        if delta is None or (not delta and not cache.files_base_sound()):
+            # The full comparison reads the tables (and writes the snapshots whole). A base
+            # is checked when first linked; every reader checks it again anyway.
+            return False
         mine: dict[str, tuple[int, int] | None] = {
             rel: (-1, changes.now[rel][1]) if rel in racy else changes.now[rel] for rel in todo
         }
