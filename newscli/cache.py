@@ -386,13 +386,12 @@ class Cache:
             yield path_of(rel), size, mtime
 
     def entries_from_tables(self) -> Entries:
-        entries = Entries.empty()
-        for article_id, offset, length, published, rel, crc in self.db.execute(
-            "SELECT id, text_offset, text_length, published_at, rel, text_crc FROM articles"
-            " ORDER BY text_offset"
-        ):
-            entries.append(article_id, offset, length, published, path_of(rel), crc)
-        return entries
+        return Entries.from_rows(
+            self.db.execute(
+                "SELECT id, text_offset, text_length, published_at, rel, text_crc FROM articles"
+                " ORDER BY text_offset"
+            )
+        )
 
     # --- snapshots -----------------------------------------------------------------------
 

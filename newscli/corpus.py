@@ -735,6 +735,13 @@ class Corpus:
         self._stats = self._files = self.last_scan = None
         self._scan_problems, self._ignored = [], 0
 
+    def forget_stats(self) -> None:
+        """Drop the dict of every file's stats made from the scan (~100 MB at 200k files),
+        made again from the scan if asked (not if this corpus was made from a list)."""
+        if self.last_scan is not None:
+            self._stats = self._files = None
+            self.last_scan._stats = None
+
     def _scan_if_needed(self) -> None:
         if not self.scanned:
             self.scan_with(None)

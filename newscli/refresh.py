@@ -398,7 +398,13 @@ class Refresh:
         self.track_added = len(todo) <= max(1000, len(current) // 10)
         if todo:
             self._parse_and_store(todo)
-        if gone or todo or stats.rebuilt or not cache.snapshots_fresh:
+        changed = bool(gone or todo)
+        if len(todo) > DELTA_MIN:
+            # Not held while the snapshots and the posting file are written (a first build
+            # at 200k files: ~130 MB): the scan makes the stats again if asked.
+            del todo, known, current, recorded
+            self.corpus.forget_stats()
+        if changed or stats.rebuilt or not cache.snapshots_fresh:
             entries = None
             if old_entries is not None and self.track_added and not self.compacted:
                 # the snapshot less the dropped articles, plus the stored ones (None, read

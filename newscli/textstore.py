@@ -149,6 +149,45 @@ class Entries:
     def empty(cls) -> Entries:
         return cls([], [], [], [], [], [])
 
+    @classmethod
+    def from_rows(cls, rows: Iterable[tuple[str, int, int, str | None, bytes, int]]) -> Entries:
+        """Entries of rows (id, offset, length, published, rel as stored: UTF-8 bytes with
+        surrogateescape, crc) in offset order, made straight into joined columns, with list's
+        order: a first build at 200k articles holds ~40 MB here, not 205k strings per column
+        (~100 MB) and their encoded copies while the snapshot is written."""
+        offsets: list[int] = []
+        lengths: list[int] = []
+        crcs: list[int] = []
+        columns = [(bytearray(), array("Q")) for _ in range(3)]
+        (ids, id_starts), (published, published_starts), (rels, rel_starts) = columns
+        for article_id, offset, length, when, rel, crc in rows:
+            offsets.append(offset)
+            lengths.append(length)
+            crcs.append(crc)
+            id_starts.append(len(ids))
+            ids += article_id.encode("utf-8", "surrogateescape")
+            ids += b"\0"
+            published_starts.append(len(published))
+            if when:
+                published += when.encode("utf-8", "surrogateescape")
+            published += b"\0"
+            rel_starts.append(len(rels))
+            rels += rel
+            rels += b"\0"
+        for data, _ in columns:
+            del data[-1:]  # the NUL after the last item
+        entries = cls([], offsets, lengths, [], [], crcs)
+        entries._joined = (
+            _Joined(bytes(ids), id_starts),
+            _Joined(bytes(published), published_starts),
+            _Joined(bytes(rels), rel_starts),
+        )
+        del columns, ids, published, rels
+        entries._ids = entries._published = entries._rels = None
+        entries.newest_order()  # then the split columns it sorted by go
+        entries._published = entries._rels = None
+        return entries
+
     @property
     def ids(self) -> list[str]:
         if self._ids is None:

@@ -20,6 +20,7 @@ from newscli.corpus import load_corpus
 from newscli.index import Index
 from newscli.refresh import Refresh
 from newscli.search import Matcher, Query
+from newscli.textstore import Entries
 
 
 def test_a_refresh_waits_for_the_build_lock_and_says_so_on_a_terminal(
@@ -437,3 +438,28 @@ def test_a_refresh_without_the_folder_state_compares_every_file(settled: Path) -
     (index_dir_for(settled.resolve()) / "folders.marshal").unlink()
     _append(settled / "a" / SEED)
     assert _snapshots_match_the_tables(settled) == FULL
+
+
+def test_a_large_refresh_lets_go_of_the_scans_stats_before_writing(
+    settled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first build does not hold the dict of every file's stats (~100 MB at 200k files)
+    while it writes the snapshots and the posting file; asked again, the corpus makes it."""
+    from newscli import refresh
+
+    monkeypatch.setattr(refresh, "DELTA_MIN", 1)
+    corpus = load_corpus(settled)
+    index = Index(corpus.root)
+    written: list[bool] = []
+    save = Cache.save_snapshots
+
+    def watched(cache: Cache, files: bytes | None = None, entries: Entries | None = None) -> None:
+        assert corpus.last_scan is not None
+        written.append(corpus.last_scan._stats is None)
+        save(cache, files, entries)
+
+    monkeypatch.setattr(Cache, "save_snapshots", watched)
+    assert index.refresh(corpus).added == 4
+    index.close()
+    assert written == [True]
+    assert sorted(corpus.stats) == sorted(load_corpus(settled).stats)

@@ -429,3 +429,26 @@ def test_patched_entries_refuse_an_offset_of_no_entry() -> None:
     entries = Entries(["a", "b"], [0, 5], [4, 3], [None, None], ["x", "y"], [7, 9])
     assert entries.patched([3], Entries.empty()) is None
     assert entries.patched([], Entries(["c"], [2], [1], [None], ["z"], [1])) is None  # not after
+
+
+def test_entries_from_rows_equal_the_entries_appended() -> None:
+    """The tables' rows (rels as stored bytes) made straight into joined columns: the same
+    entries, list's order and snapshot as appending each row."""
+    chance = random.Random(5)
+    for count in (0, 1, 2, 40):
+        made = _random_entries(chance, count, 0)
+        rows = [
+            (
+                made.ids[p],
+                made.offsets[p],
+                made.lengths[p],
+                made.published[p],
+                made.rels[p].encode("utf-8", "surrogateescape"),
+                made.crcs[p],
+            )
+            for p in range(count)
+        ]
+        entries = Entries.from_rows(rows)
+        assert entries.ordered and entries == made
+        assert list(entries.newest_order()) == list(made.newest_order())
+        assert entries.dumps() == made.dumps()
