@@ -461,8 +461,9 @@ class Refresh:
                     if old_signature[0] == RACY_SIZE:
                         changes.was_racy.add(rel)
         todo, gone = list(changes.now), changes.gone
-        if not todo and not gone:
-            return False
+        if not todo and not gone:  # a folder listed again (a file not an article came…)
+            stats.unchanged = count
+            return True
         if len(todo) > max(DELTA_MIN, count // DELTA_SHARE):
             return False
         delta = cache.files_delta()

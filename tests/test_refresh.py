@@ -463,3 +463,22 @@ def test_a_large_refresh_lets_go_of_the_scans_stats_before_writing(
     index.close()
     assert written == [True]
     assert sorted(corpus.stats) == sorted(load_corpus(settled).stats)
+
+
+def test_a_folder_changed_by_no_article_leaves_the_index_as_it_is(settled: Path) -> None:
+    """A folder listed again for a file that is no article: nothing to compare or write
+    (the dict of every file's stats is not made), and the next scan finds it fresh."""
+    corpus = load_corpus(settled)
+    index = Index(corpus.root)
+    index.refresh(corpus)
+    serial = index.cache.meta("snapshot_serial")
+    (settled / "a" / "notes.png").write_bytes(b"\x89PNG")
+    time.sleep(0.2)  # the folder's new times are old enough to vouch for it (RACY_NS)
+    again = load_corpus(settled)
+    assert index.refresh(again).unchanged == 4
+    assert again.last_scan is not None and again.last_scan._stats is None
+    assert index.cache.meta("snapshot_serial") == serial
+    third = load_corpus(settled)
+    assert index.refresh(third).unchanged == 4
+    assert third.last_scan is not None and not third.last_scan.changed
+    index.close()
