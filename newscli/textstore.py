@@ -16,6 +16,7 @@ import marshal
 import struct
 import zlib
 from array import array
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import compress
 from pathlib import Path
@@ -254,8 +255,8 @@ class Entries:
         if self._rank is None:
             order = self.newest_order()
             rank = array("Q", bytes(8 * len(order)))
-            for place, position in enumerate(order):
-                rank[position] = place
+            # rank[position] = place for each, iterated in C (a third of a Python loop)
+            deque(map(rank.__setitem__, order, range(len(order))), maxlen=0)
             self._rank = rank
         return self._rank
 
