@@ -36,7 +36,7 @@ from newscli.cache import (
 )
 from newscli.corpus import RACY_SIZE, Corpus, FolderState, SourceFile
 from newscli.load import LoadResult, load
-from newscli.textstore import Entries, append_text, compact, text_crc
+from newscli.textstore import Damaged, Entries, append_text, compact, region_size, text_crc
 
 BATCH = 256  # files parsed and committed together
 # A refresh patches the snapshots (a delta of the files beside a linked base) while that
@@ -549,7 +549,18 @@ class Refresh:
             return 0
         db.execute("DELETE FROM articles WHERE rel = ?", (key,))
         self.dead.append(int(row[0]))
-        return int(row[1]) + 1
+        return self._region_bytes(int(row[0]), int(row[1]))
+
+    def _region_bytes(self, offset: int, length: int) -> int:
+        """What an article's region takes in the text file, its NUL and trailer included.
+        Only the compaction rule counts with it: a file it cannot read counts the text
+        and its NUL alone (the next compaction or rebuild finds the damage)."""
+        try:
+            with open(self.cache.text_path, "rb") as handle:
+                fd = handle.fileno()
+                return region_size(lambda size, at: os.pread(fd, size, at), offset, length)
+        except (OSError, Damaged):
+            return length + 1
 
     def _delete(self, rels: list[str]) -> None:
         dead = 0

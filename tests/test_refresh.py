@@ -482,3 +482,23 @@ def test_a_folder_changed_by_no_article_leaves_the_index_as_it_is(settled: Path)
     assert index.refresh(third).unchanged == 4
     assert third.last_scan is not None and not third.last_scan.changed
     index.close()
+
+
+def test_a_deleted_articles_whole_region_counts_as_dead(
+    settled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its text, NUL and trailer (summary and text as written) are dead once it is gone:
+    with every article deleted, all of the text file is dead, so compaction comes when
+    COMPACT_WHEN_DEAD says, not later."""
+    from newscli import refresh
+
+    monkeypatch.setattr(refresh, "COMPACT_WHEN_DEAD", 2.0)  # never: count, do not compact
+    with Archive(settled) as archive:
+        assert archive.count() == 4
+    for path in settled.rglob("*.txt"):
+        path.unlink()
+    with Archive(settled) as archive:
+        assert archive.count() == 0
+    cache = Cache(index_dir_for(settled.resolve()))
+    assert cache.meta_int("text_size") > 0
+    assert cache.meta_int("dead_bytes") == cache.meta_int("text_size")
