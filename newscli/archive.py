@@ -464,10 +464,12 @@ class Archive:
     # --- whole articles --------------------------------------------------------------------
 
     def articles(self, filters: Filters = NO_FILTERS) -> Iterator[Article]:
-        """Every article the filters keep, with its body, newest first, one at a time."""
+        """Every article the filters keep, with its body, newest first, one at a time: on
+        the index, streamed (the first comes before the rest of the summaries are read;
+        Index.iter_articles says what damage met part-way does)."""
         if self.index is None:
             return filters.select(self._all_articles())
-        return self._full([item.id for item in filters.select(self._summaries())])
+        return self.index.iter_articles(filters.matches if filters.active else None)
 
     def get(self, name: str) -> Article:
         """One article by path, file stem, id, or a unique prefix of a stem or id."""

@@ -1290,6 +1290,7 @@ def convert(
     Example: newscli convert --all --outlet 德国之声 --to jsonl -o dw.jsonl --corpus ~/waimei
     """
     from newscli.archive import ExportError
+    from newscli.index import IndexChanged
     from newscli.output import OutputError
 
     names = list(articles or [])
@@ -1311,7 +1312,7 @@ def convert(
             report = archive.export(
                 selected, to.value, script.value, output, folder=out_dir, force=force
             )
-        except (ExportError, OutputError) as error:
+        except (ExportError, OutputError, IndexChanged) as error:
             _fail(str(error))
     if not report.written and export_all and filters.active:
         _err("no article matches the filters")

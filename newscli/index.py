@@ -7,6 +7,7 @@ the normalized text that searches scan: newscli.textstore.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -50,6 +51,10 @@ from newscli.textstore import (
 
 # newest_matches reads the newest articles one region each before it counts everything.
 NEWEST_WINDOW = 256
+# iter_articles reads bodies in batches from FIRST_BATCH on, four times more each time up to
+# LARGEST_BATCH: the first article shows at once, a long read is still cheap per article.
+FIRST_BATCH = 8
+LARGEST_BATCH = 256
 SCAN_ABOVE = 0.5  # a posting list naming more than this share of the articles: scan
 # newest_texts reads candidates in batches growing from the first to the largest.
 TEXT_BATCH = 64
@@ -431,6 +436,52 @@ class Index:
             self.recover(error)
             yield from islice(self._summary_rows(limit), given, None)
 
+    def iter_articles(self, keep: Callable[[Summary], bool] | None = None) -> Iterator[Article]:
+        """Every article (those `keep` keeps), with its body, newest first, one at a time: the
+        summaries are read by one statement as they are needed and the bodies in growing
+        batches, so the first article comes at once and memory stays flat (what `convert
+        --all` streams).
+
+        Damage met part-way rebuilds the index, as every read does, and the read starts
+        again from the top, passing over the articles already given without reading them.
+        Those must be the same ones in the same order (a digest of their ids says so), or
+        IndexChanged is raised: a rebuild that read changed files cannot go on without
+        giving an article twice or missing one."""
+        given = 0  # ids handed on, in order (with those found gone), and their digest
+        digest = hashlib.blake2b(digest_size=16)
+        try:
+            for batch in self._article_batches(keep):
+                yield from batch.articles
+                given += len(batch.ids)
+                digest.update("\n".join(batch.ids).encode() + b"\n")
+        except Exception as error:
+            if not is_damage(error) or self.corpus is None:
+                raise
+            self.recover(error)
+            batches = self._article_batches(keep, skip=given)
+            passed = next(batches)  # the ids passed over: no article read
+            if len(passed.ids) != given or _digest(passed.ids) != digest.digest():
+                raise IndexChanged(
+                    "the index was rebuilt during the read and its articles are no longer "
+                    "the ones already given; run the command again"
+                ) from None
+            for batch in batches:
+                yield from batch.articles
+
+    def _article_batches(
+        self, keep: Callable[[Summary], bool] | None, skip: int | None = None
+    ) -> Iterator[_ArticleBatch]:
+        """The kept summaries' articles in batches of growing size; with `skip`, first one
+        batch of the first `skip` ids alone, without their articles."""
+        kept = (item.id for item in self._summary_rows(None) if keep is None or keep(item))
+        if skip is not None:
+            yield _ArticleBatch(list(islice(kept, skip)), [])
+        size = FIRST_BATCH
+        while ids := list(islice(kept, size)):
+            found = self._articles(ids)
+            yield _ArticleBatch(ids, [found[i] for i in ids if i in found])
+            size = min(size * 4, LARGEST_BATCH)
+
     def _summary_rows(self, limit: int | None) -> Iterator[Summary]:
         limit_sql = f" LIMIT {int(limit)}" if limit is not None else ""
         query = f"SELECT {_SUMMARY_COLUMNS} FROM articles ORDER BY {NEWEST_FIRST_SQL}{limit_sql}"
@@ -460,6 +511,11 @@ class Index:
 
     @_recovering
     def articles(self, ids: Iterable[str]) -> dict[str, Article]:
+        """These articles with their bodies, by id (those found: an id deleted since by
+        another process's refresh is left out)."""
+        return self._articles(ids)
+
+    def _articles(self, ids: Iterable[str]) -> dict[str, Article]:
         found: dict[str, Article] = {}
         wanted = list(ids)
         for part, marks in _in_parts(wanted):
@@ -740,6 +796,23 @@ def _count(
     return count_hits(handle, size, entries, matcher)
 
 
+class IndexChanged(Exception):
+    """A streamed read cannot go on: the index rebuilt part-way no longer gives the same
+    articles first (the files changed meanwhile)."""
+
+
+class _ArticleBatch(NamedTuple):
+    ids: list[str]  # in list's order
+    articles: list[Article]  # theirs, in the same order (an id gone since: none)
+
+
+def _digest(ids: list[str]) -> bytes:
+    """What iter_articles's running digest is after `ids` (one update per batch there:
+    the same bytes)."""
+    joined = ("\n".join(ids) + "\n").encode() if ids else b""
+    return hashlib.blake2b(joined, digest_size=16).digest()
+
+
 class StoredText(NamedTuple):
     """An article as search prints it (Index.texts)."""
 
@@ -888,6 +961,7 @@ def open_index(corpus: Corpus, progress: Progress | None = None) -> IndexOutcome
 __all__ = [
     "FileFacts",
     "Index",
+    "IndexChanged",
     "IndexDamaged",
     "IndexOutcome",
     "IndexUnavailable",

@@ -746,6 +746,40 @@ def test_an_ascii_stdout_is_one_line(args: list[str]) -> None:
     assert "PYTHONIOENCODING=utf-8" in _one_line_failure(done)
 
 
+def test_convert_all_writes_articles_before_reading_every_summary(
+    corpus_slice: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """convert --all streams: the first batch of articles is out (on stdout, or in the
+    folder) before the summaries after it are read from the index."""
+    import newscli.index as index_module
+
+    assert run("index", "--corpus", str(corpus_slice)).exit_code == 0
+    written_before: list[int] = []  # articles written when each summary row was read
+    read_row = index_module._summary
+    folder = tmp_path / "out"
+
+    def spying(row: tuple[object, ...]):  # type: ignore[no-untyped-def]
+        sys.stdout.flush()
+        if folder.exists():
+            written_before.append(len(os.listdir(folder)))
+        else:
+            written_before.append(sys.stdout.buffer.getvalue().count(b"\n"))  # type: ignore[attr-defined]
+        return read_row(row)
+
+    monkeypatch.setattr(index_module, "_summary", spying)
+    first = index_module.FIRST_BATCH
+    result = run("convert", "--all", "--to", "jsonl", "--corpus", str(corpus_slice))
+    assert result.exit_code == 0
+    assert len(written_before) == result.stdout.count("\n") > 10 * first
+    assert written_before[first - 1] == 0 and written_before[first] == first
+    written_before.clear()
+    folder.mkdir()
+    result = run("convert", "--all", "--to", "md", "-d", str(folder), "--corpus", str(corpus_slice))
+    assert result.exit_code == 0
+    assert written_before[first - 1] == 0 and written_before[first] == first
+    assert len(os.listdir(folder)) == len(written_before)
+
+
 def test_list_prints_each_row_as_it_is_read(
     corpus_slice: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -8,6 +8,7 @@ NEWSCLI_REDTEAM_CASES sets the number of byte flips (50 by default; 1000 for a f
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -207,6 +208,66 @@ def test_a_read_that_meets_damage_rebuilds_and_answers(pristine: Pristine, tmp_p
         line for line in stderr.splitlines() if "rebuilt" in line
     ]
     assert sum("damaged" in line for line in stderr.splitlines()) == 1
+
+
+def _damage_the_stored_article_at(folder: Path, position: int) -> None:
+    """The stored body of the article at `position` in list's order fails its checksum."""
+    from newscli.article import NEWEST_FIRST_SQL
+
+    with sqlite3.connect(folder / "index.sqlite") as db:
+        (article_id,) = db.execute(
+            f"SELECT id FROM articles ORDER BY {NEWEST_FIRST_SQL} LIMIT 1 OFFSET ?", (position,)
+        ).fetchone()
+        db.execute("UPDATE articles SET data_crc = data_crc + 1 WHERE id = ?", (article_id,))
+
+
+def test_a_streamed_export_that_meets_damage_part_way_goes_on_where_it_was(
+    pristine: Pristine, tmp_path: Path
+) -> None:
+    """convert --all streams: the first batch is written when a later batch meets damage.
+    The index is rebuilt and the read starts again past what was written: no article
+    twice, none missing, one warning."""
+    from newscli.index import FIRST_BATCH
+
+    cache, folder = _case_cache(pristine, tmp_path)
+    _damage_the_stored_article_at(folder, FIRST_BATCH + 3)
+    command = ("convert", "--all", "--to", "jsonl")
+    code, stdout, stderr = _run(pristine.corpus, cache, command)
+    assert code == 0 and stdout == pristine.answers[command]
+    assert sum("damaged" in line for line in stderr.splitlines()) == 1
+
+
+def test_a_streamed_export_whose_rebuild_finds_other_articles_fails_in_one_line(
+    pristine: Pristine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Damage met part-way, and the rebuild finds the files changed since the read began
+    (one already written is gone): the export cannot go on without missing or repeating
+    an article, so it ends with one line and exit 2, and -o FILE is not written."""
+    from newscli.index import FIRST_BATCH
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(pristine.corpus, corpus)
+    _settled(corpus)
+    cache = tmp_path / "cache"
+    command = ("convert", "--all", "--to", "jsonl")
+    code, stdout, _ = _run(corpus, cache, command)
+    assert code == 0
+    newest = json.loads(stdout.split("\n")[0])["path"]
+    monkeypatch.setenv("NEWSCLI_CACHE_DIR", str(cache))
+    _damage_the_stored_article_at(index_dir_for(corpus), FIRST_BATCH + 3)
+    real_recover = Index.recover
+
+    def recover(index: Index, error: BaseException) -> None:
+        (corpus / newest).unlink()  # changed while the export was being written
+        real_recover(index, error)
+
+    monkeypatch.setattr(Index, "recover", recover)
+    target = tmp_path / "all.jsonl"
+    code, stdout, stderr = _run(corpus, cache, (*command, "-o", str(target)))
+    lines = stderr.strip().splitlines()
+    assert code == 2 and not target.exists()
+    assert lines[-1].startswith("newscli: the index was rebuilt during the read")
+    assert [line for line in lines if not line.startswith("newscli: warning: ")] == lines[-1:]
 
 
 def test_summaries_with_a_changed_column_are_not_listed(pristine: Pristine, tmp_path: Path) -> None:
