@@ -369,6 +369,8 @@ class Archive:
                 (result.article, len(result.hits))
                 for result in self.search_texts(query, filters, sort, limit)
             )
+        if query.simple and HitSort(sort) is HitSort.PUBLISHED:
+            return islice(self._newest_counted(query, filters), limit)
         counts = self._counts(query)
         pairs = [
             (item, counts[item.id]) for item in filters.select(self._summaries_of(list(counts)))
@@ -376,6 +378,16 @@ class Archive:
         if HitSort(sort) is HitSort.HITS:
             pairs.sort(key=lambda pair: -pair[1])
         return iter(pairs[:limit])
+
+    def _newest_counted(self, query: Query, filters: Filters) -> Iterator[tuple[Summary, int]]:
+        """(summary, hits) of the articles the filters keep where the simple query's pattern
+        occurs, newest first, as the index finds them (their summaries read in growing
+        batches): the first comes before the whole text file is read."""
+        assert self._index is not None
+        for batch in _batches(self._index.newest_matches(query.patterns[0])):
+            hits = dict(batch)
+            for summary in filters.select(self._summaries_of(builtins.list(hits))):
+                yield summary, hits[summary.id]
 
     def _counts(self, query: Query) -> dict[str, int]:
         """Hits per matching article of a countable query, counted on the index's text file
@@ -396,15 +408,13 @@ class Archive:
     ) -> Iterator[tuple[str, int]]:
         """(full id, hits) of matching articles (for -l): the cheapest of the three."""
         index = self.index
-        if (
-            index is not None
-            and query.simple
-            and not filters.active
-            and HitSort(sort) is HitSort.PUBLISHED
-        ):
-            if limit is None:
-                return iter(index.count_matches(query.patterns[0], newest_first=True))
-            return islice(index.newest_matches(query.patterns[0]), limit)
+        if index is not None and query.simple and HitSort(sort) is HitSort.PUBLISHED:
+            # Printed as found, newest first: no summary read without filters.
+            if not filters.active:
+                return islice(index.newest_matches(query.patterns[0]), limit)
+            return islice(
+                ((item.id, hits) for item, hits in self._newest_counted(query, filters)), limit
+            )
         if (
             index is not None
             and query.any_of

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from newscli.archive import Archive
     from newscli.article import Article, Problem
     from newscli.filters import Filters
-    from newscli.printer import Counted, Listable
+    from newscli.printer import Listable
     from newscli.search import Expression, Found, Hit, Matcher, Query, TextHits
     from newscli.variants import VariantTable
 
@@ -960,12 +960,14 @@ def search(
                 print(short_id(article_id))
                 found = True
         elif count and not as_json:
-            counted = [
+            from newscli.printer import write_counts
+
+            # Row by row as the index finds them (-c prints no total).
+            counted = (
                 (in_zone(item, zone), hits)
                 for item, hits in archive.search_counts(built, filters, sort, max_results)
-            ]
-            _print_counts(counted, ids_only=False, headers=not no_headers)
-            found = bool(counted)
+            )
+            found = write_counts(sys.stdout, counted, headers=not no_headers) > 0
         elif as_json:
             from newscli.printer import write_search_events
 
@@ -1128,15 +1130,6 @@ def _form_of(query: Query) -> Callable[[str, Hit], str]:
     from newscli.variants import written_form
 
     return lambda text, hit: written_form(query.patterns, text, hit)
-
-
-def _print_counts(counted: Iterable[Counted], *, ids_only: bool, headers: bool = True) -> None:
-    from newscli.printer import write_counts, write_list
-
-    if ids_only:
-        write_list(sys.stdout, (article for article, _ in counted), (), "ids")
-    else:
-        write_counts(sys.stdout, counted, headers=headers)
 
 
 def _print_hits(results: Iterable[Found], context: int) -> None:

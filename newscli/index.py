@@ -49,8 +49,10 @@ from newscli.textstore import (
     stored_texts,
 )
 
-# newest_matches reads the newest articles one region each before it counts everything.
+# newest_matches counts the newest NEWEST_WINDOW candidates first, then batches four times
+# larger each, up to LARGEST_WINDOW (each batch read region by region).
 NEWEST_WINDOW = 256
+LARGEST_WINDOW = 16384
 # iter_articles reads bodies in batches from FIRST_BATCH on, four times more each time up to
 # LARGEST_BATCH: the first article shows at once, a long read is still cheap per article.
 FIRST_BATCH = 8
@@ -647,19 +649,20 @@ class Index:
         return [(id_at(index), hits) for index, hits in found]
 
     def newest_matches(
-        self, matcher: ChunkCounter, window: int = NEWEST_WINDOW
+        self, matcher: ChunkCounter, window: int | None = None
     ) -> Iterator[tuple[str, int]]:
-        """count_matches(matcher, newest_first=True), lazily, for a reader that may stop
-        early (--max-results, -m, a closed pipe): the newest `window` articles are read
-        first, region by region, so a word found in most articles gives its first results
-        without reading the whole text file; only a reader that wants more than they hold
-        pays for the full count (posting list or scan), on the same committed state.
+        """count_matches(matcher, newest_first=True), lazily, for a reader that prints as
+        it goes or may stop early (search -l/-c, --max-results, a closed pipe): the newest
+        `window` candidates are read first, region by region, then growing batches of the
+        next ones, all of one committed state. A word found in most articles gives its
+        first results without reading the whole text file, and a reader that wants every
+        match pays about what count_matches does.
 
         Damage met on the way rebuilds the index, and the rest comes from the rebuilt one
         (without what was already given)."""
         given: set[str] = set()
         try:
-            for article_id, hits in self._newest_matches(matcher, window):
+            for article_id, hits in self._newest_matches(matcher, window or NEWEST_WINDOW):
                 given.add(article_id)
                 yield article_id, hits
         except Exception as error:
@@ -671,23 +674,26 @@ class Index:
                     yield article_id, hits
 
     def _newest_matches(self, matcher: ChunkCounter, window: int) -> Iterator[tuple[str, int]]:
+        """The candidates (the posting list's, or every article) in list's order, counted in
+        batches of `window` articles, then four times more each time up to LARGEST_WINDOW:
+        each batch reads only its articles' regions, so matches come as they are found,
+        and the whole costs about one count of everything (at 200k: the same or less)."""
         keys = query_keys(matcher)
         entries, handle, size, postings = self._read_state(with_postings=keys is not None)
         try:
             with handle:
+                picked = _picked(entries, postings, keys)
+                order = entries.newest_order() if picked is None else _newest_order(entries, picked)
                 id_at = entries.id_at
-                order = entries.newest_order()  # every position, in list's order
-                head = order[:window]
-                in_head = dict(count_hits_at(handle, size, entries, sorted(head), matcher))
-                for position in head:
-                    if position in in_head:
-                        yield id_at(position), in_head[position]
-                if len(order) <= window:
-                    return
-                found = dict(_count(entries, handle, size, postings, keys, matcher))
-                for position in order[window:]:  # the order above: no second sort
-                    if position in found:
-                        yield id_at(position), found[position]
+                start, batch_size = 0, window
+                while start < len(order):
+                    batch = order[start : start + batch_size]
+                    start += len(batch)
+                    batch_size = min(batch_size * 4, LARGEST_WINDOW)
+                    found = dict(count_hits_at(handle, size, entries, sorted(batch), matcher))
+                    for position in batch:
+                        if position in found:
+                            yield id_at(position), found[position]
         finally:
             if postings is not None:
                 postings.handle.close()

@@ -479,3 +479,48 @@ def test_candidates_of_several_patterns_are_ordered_without_reading_summaries(
         archive.open()
         monkeypatch.setattr(Index, "summaries", lambda *args, **kwargs: pytest.fail("read"))
         assert [_printed(archive.search_texts(query)) for query in queries] == expected
+
+
+def test_ids_and_counts_come_newest_first_as_they_are_found(
+    corpus_slice: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """search -l and -c of one pattern print as the index finds: the newest candidates are
+    counted first (a small batch of regions), never a count of the whole text file before
+    the first id; every answer, to the end, is the one without the index."""
+    from newscli import index as index_module
+
+    counted: list[int] = []  # articles per count of regions
+    real_at = index_module.count_hits_at
+
+    def counting(handle: object, size: int, entries: object, positions: list[int], *rest: object):  # type: ignore[no-untyped-def]
+        counted.append(len(positions))
+        return real_at(handle, size, entries, positions, *rest)  # type: ignore[arg-type]
+
+    def no_scan(*args: object) -> NoReturn:
+        raise AssertionError("the whole text file counted before the first id")
+
+    monkeypatch.setattr(index_module, "count_hits_at", counting)
+    monkeypatch.setattr(index_module, "count_hits", no_scan)
+    monkeypatch.setattr(index_module, "NEWEST_WINDOW", 4)
+    monkeypatch.setattr(index_module, "LARGEST_WINDOW", 16)
+    filters = Filters.parse(since="2020-06", outlets=["德國之聲", "BBC"])
+    with Archive(corpus_slice, use_index=False) as files:
+        expected = {
+            (word, kept.active): [(s.id, n) for s, n in files.search_counts(_query(word), kept)]
+            for word in ("的", "中国", "Trump")
+            for kept in (Filters(), filters)
+        }
+    with Archive(corpus_slice) as archive:
+        assert archive.count() > 3 * 16
+        for (word, active), answer in expected.items():
+            kept = filters if active else Filters()
+            for results in (
+                archive.search_ids(_query(word), kept),
+                ((s.id, n) for s, n in archive.search_counts(_query(word), kept)),
+            ):
+                counted.clear()
+                first = next(results)
+                if word == "的" and not active:  # in nearly every article: the first batches
+                    assert counted[0] == 4 and sum(counted) <= 4 + 16 and first == answer[0]
+                assert [first, *results] == answer, (word, active)
+                assert max(counted) <= 16

@@ -780,6 +780,30 @@ def test_convert_all_writes_articles_before_reading_every_summary(
     assert len(os.listdir(folder)) == len(written_before)
 
 
+def test_search_counts_print_rows_as_the_index_finds_them(
+    corpus_slice: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """search -c prints no total: its rows come batch by batch, not after every match is
+    counted and every summary read (the same rows as without the index)."""
+    import newscli.index as index_module
+
+    assert run("index", "--corpus", str(corpus_slice)).exit_code == 0
+    printed_before: list[int] = []  # lines on stdout when each summary row was read
+    read_row = index_module._summary
+
+    def spying(row: tuple[object, ...]):  # type: ignore[no-untyped-def]
+        sys.stdout.flush()
+        printed_before.append(sys.stdout.buffer.getvalue().count(b"\n"))  # type: ignore[attr-defined]
+        return read_row(row)
+
+    monkeypatch.setattr(index_module, "_summary", spying)
+    result = run("search", "-c", "的", "--corpus", str(corpus_slice))
+    assert result.exit_code == 0 and len(printed_before) > 10
+    assert printed_before[-1] > 1  # rows were out before the last summary was read
+    without = run("search", "-c", "的", "--corpus", str(corpus_slice), "--no-index")
+    assert result.stdout == without.stdout
+
+
 def test_list_prints_each_row_as_it_is_read(
     corpus_slice: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
