@@ -19,7 +19,7 @@ from __future__ import annotations
 import builtins
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from newscli.article import Article, Problem, Summary, newest_first, short_id
 from newscli.filters import Filters
-from newscli.search import ArticleHits, Query, TextHits, article_hits, text_hits
+from newscli.search import ArticleHits, Matcher, Query, TextHits, article_hits, text_hits
 
 # The CLI imports this module for its option types on every start; what only the work
 # needs (the folder walk, loading, name look-up, the index) is imported when it is done.
@@ -369,8 +369,8 @@ class Archive:
                 (result.article, len(result.hits))
                 for result in self.search_texts(query, filters, sort, limit)
             )
-        if query.simple and HitSort(sort) is HitSort.PUBLISHED:
-            return islice(self._newest_counted(query, filters), limit)
+        if HitSort(sort) is HitSort.PUBLISHED:
+            return islice(self._newest_counted(_needles(query), filters), limit)
         counts = self._counts(query)
         pairs = [
             (item, counts[item.id]) for item in filters.select(self._summaries_of(list(counts)))
@@ -379,12 +379,14 @@ class Archive:
             pairs.sort(key=lambda pair: -pair[1])
         return iter(pairs[:limit])
 
-    def _newest_counted(self, query: Query, filters: Filters) -> Iterator[tuple[Summary, int]]:
-        """(summary, hits) of the articles the filters keep where the simple query's pattern
-        occurs, newest first, as the index finds them (their summaries read in growing
-        batches): the first comes before the whole text file is read."""
+    def _newest_counted(
+        self, matchers: Sequence[Matcher], filters: Filters
+    ) -> Iterator[tuple[Summary, int]]:
+        """(summary, hits summed over `matchers`) of the articles the filters keep where any
+        of them occurs, newest first, as the index finds them (their summaries read in
+        growing batches): the first comes before the whole text file is read."""
         assert self._index is not None
-        for batch in _batches(self._index.newest_matches(query.patterns[0])):
+        for batch in _batches(self._index.newest_matches_of_any(matchers)):
             hits = dict(batch)
             for summary in filters.select(self._summaries_of(builtins.list(hits))):
                 yield summary, hits[summary.id]
@@ -394,7 +396,7 @@ class Archive:
         pattern by pattern, without reading any article."""
         assert self._index is not None
         counts: dict[str, int] = {}
-        for matcher in {matcher.needle: matcher for matcher in query.patterns}.values():
+        for matcher in _needles(query):
             for article_id, hits in self._index.count_matches(matcher):
                 counts[article_id] = counts.get(article_id, 0) + hits
         return counts
@@ -408,27 +410,15 @@ class Archive:
     ) -> Iterator[tuple[str, int]]:
         """(full id, hits) of matching articles (for -l): the cheapest of the three."""
         index = self.index
-        if index is not None and query.simple and HitSort(sort) is HitSort.PUBLISHED:
-            # Printed as found, newest first: no summary read without filters.
+        if index is not None and query.any_of and HitSort(sort) is HitSort.PUBLISHED:
+            # Printed as found, newest first, without reading any article (nor any summary
+            # without filters): a variant costs one more literal counted. Hits are summed
+            # per pattern (-l, -L and -q print none); with filters, as search_counts gives them.
             if not filters.active:
-                return islice(index.newest_matches(query.patterns[0]), limit)
-            return islice(
-                ((item.id, hits) for item, hits in self._newest_counted(query, filters)), limit
-            )
-        if (
-            index is not None
-            and query.any_of
-            and not filters.active
-            and HitSort(sort) is HitSort.PUBLISHED
-        ):
-            # One scan of the text file per pattern (a variant costs one more literal), no
-            # article read. Hits are summed per pattern (-l, -L and -q print none).
-            hits: dict[str, int] = {}
-            for matcher in query.patterns:
-                for article_id, count in index.count_matches(matcher):
-                    hits[article_id] = hits.get(article_id, 0) + count
-            ordered = self._summaries_of(builtins.list(hits))
-            return islice(((summary.id, hits[summary.id]) for summary in ordered), limit)
+                return islice(index.newest_matches_of_any(query.patterns), limit)
+            if countable(query):
+                counted = self._newest_counted(_needles(query), filters)
+                return islice(((item.id, hits) for item, hits in counted), limit)
         return (
             (summary.id, hits) for summary, hits in self.search_counts(query, filters, sort, limit)
         )
@@ -557,6 +547,11 @@ class Archive:
         """Write articles as they come: to `output` (a file name, a stream; stdout when None
         or "-"), or one file each into `folder`. Nothing is held but the article at hand."""
         return export(articles, form, script, output, folder=folder, force=force)
+
+
+def _needles(query: Query) -> tuple[Matcher, ...]:
+    """The query's patterns, each needle once: their hits summed are the query's (countable)."""
+    return tuple({matcher.needle: matcher for matcher in query.patterns}.values())
 
 
 def _batches(ids: Iterable[_Item]) -> Iterator[builtins.list[_Item]]:

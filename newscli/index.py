@@ -13,7 +13,7 @@ import os
 import sqlite3
 import sys
 import zlib
-from collections.abc import Callable, Container, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -660,37 +660,66 @@ class Index:
 
         Damage met on the way rebuilds the index, and the rest comes from the rebuilt one
         (without what was already given)."""
+        return self.newest_matches_of_any((matcher,), window)
+
+    def newest_matches_of_any(
+        self, matchers: Sequence[ChunkCounter], window: int | None = None
+    ) -> Iterator[tuple[str, int]]:
+        """newest_matches of the articles where any of `matchers` matches, each with the sum
+        of their hits (a caller that prints hits gives each needle once)."""
         given: set[str] = set()
         try:
-            for article_id, hits in self._newest_matches(matcher, window or NEWEST_WINDOW):
+            for article_id, hits in self._newest_matches(matchers, window or NEWEST_WINDOW):
                 given.add(article_id)
                 yield article_id, hits
         except Exception as error:
             if not is_damage(error) or self.corpus is None:
                 raise
             self.recover(error)
-            for article_id, hits in self.count_matches(matcher, newest_first=True):
+            for article_id, hits in self._newest_matches(matchers, LARGEST_WINDOW):
                 if article_id not in given:
                     yield article_id, hits
 
-    def _newest_matches(self, matcher: ChunkCounter, window: int) -> Iterator[tuple[str, int]]:
-        """The candidates (the posting list's, or every article) in list's order, counted in
+    def _newest_matches(
+        self, matchers: Sequence[ChunkCounter], window: int
+    ) -> Iterator[tuple[str, int]]:
+        """The candidates (the posting lists', or every article) in list's order, counted in
         batches of `window` articles, then four times more each time up to LARGEST_WINDOW:
         each batch reads only its articles' regions, so matches come as they are found,
         and the whole costs about one count of everything (at 200k: the same or less)."""
-        keys = query_keys(matcher)
-        entries, handle, size, postings = self._read_state(with_postings=keys is not None)
+        keys = [query_keys(matcher) for matcher in matchers]
+        with_postings = any(key is not None for key in keys)
+        entries, handle, size, postings = self._read_state(with_postings=with_postings)
         try:
             with handle:
-                picked = _picked(entries, postings, keys)
-                order = entries.newest_order() if picked is None else _newest_order(entries, picked)
+                candidates: list[set[int] | None] = []
+                for key in keys:
+                    picked = _picked(entries, postings, key)
+                    candidates.append(None if picked is None else set(picked))
+                order: Sequence[int]
+                if any(chosen is None for chosen in candidates):
+                    order = entries.newest_order()
+                else:
+                    union: set[int] = set().union(*filter(None, candidates))
+                    order = _newest_order(entries, sorted(union))
                 id_at = entries.id_at
                 start, batch_size = 0, window
                 while start < len(order):
                     batch = order[start : start + batch_size]
                     start += len(batch)
                     batch_size = min(batch_size * 4, LARGEST_WINDOW)
-                    found = dict(count_hits_at(handle, size, entries, sorted(batch), matcher))
+                    in_text_order = sorted(batch)
+                    found: dict[int, int] = {}
+                    for matcher, chosen in zip(matchers, candidates, strict=True):
+                        positions = (
+                            in_text_order
+                            if chosen is None
+                            else [at for at in in_text_order if at in chosen]
+                        )
+                        for position, hits in count_hits_at(
+                            handle, size, entries, positions, matcher
+                        ):
+                            found[position] = found.get(position, 0) + hits
                     for position in batch:
                         if position in found:
                             yield id_at(position), found[position]
