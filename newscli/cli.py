@@ -1383,7 +1383,7 @@ def stats(
     filters = _filters(since, until, outlet, script, tag, zone)
     with _archive(corpus, no_index, filters, quiet) as archive:
         filters = _unique(archive, filters, unique, quiet)
-        computed = compute([in_zone(summary, zone) for summary in archive.list(filters)])
+        computed = compute(in_zone(summary, zone) for summary in archive.list(filters))
     if filters.active and not computed.articles:
         _err("no article matches the filters")
     if outlets:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import timezone, tzinfo
+from datetime import datetime, timezone, tzinfo
 from typing import Any
 
 from newscli.article import Article, Summary, iso_utc
@@ -53,26 +54,42 @@ class Stats:
         }
 
 
-def compute(articles: Sequence[Article | Summary]) -> Stats:
-    stats = Stats(articles=len(articles))
+def compute(articles: Iterable[Article | Summary]) -> Stats:
+    """The numbers of `articles`, read once as they come: memory does not grow with the
+    corpus (of the articles themselves only the EXTREMES largest and smallest are kept)."""
+    stats = Stats()
     months: Counter[str] = Counter()
-    for article in articles:
+    first: datetime | None = None
+    last: datetime | None = None
+    # ascending by (char_count, path), unique per article; `seen` keeps articles uncompared
+    largest: list[tuple[tuple[int, str], int, Article | Summary]] = []
+    smallest: list[tuple[tuple[int, str], int, Article | Summary]] = []
+    for seen, article in enumerate(articles):
+        stats.articles += 1
         stats.characters += article.char_count
         stats.outlets[article.outlet or "(unknown)"] += 1
         stats.scripts[article.script] += 1
-        if article.published_at is None:
+        published = article.published_at
+        if published is None:
             stats.undated += 1
         else:
-            months[article.published_at.strftime("%Y-%m")] += 1
-    dated = sorted(a.published_at for a in articles if a.published_at)
-    if dated:
-        stats.first, stats.last = iso_utc(dated[0]), iso_utc(dated[-1])
+            months[published.strftime("%Y-%m")] += 1
+            first = published if first is None or published < first else first
+            last = published if last is None or published > last else last
+        size = (article.char_count, article.path)
+        if len(largest) < EXTREMES or size > largest[0][0]:
+            bisect.insort(largest, (size, seen, article))
+            del largest[:-EXTREMES]
+        if len(smallest) < EXTREMES or size < smallest[-1][0]:
+            bisect.insort(smallest, (size, seen, article))
+            del smallest[EXTREMES:]
+    if first is not None and last is not None:
+        stats.first, stats.last = iso_utc(first), iso_utc(last)
         stats.months = {
             month: months.get(month, 0) for month in _month_range(min(months), max(months))
         }
-    by_size = sorted(articles, key=lambda a: (a.char_count, a.path))
-    stats.largest = by_size[::-1][:EXTREMES]
-    stats.smallest = by_size[:EXTREMES]
+    stats.largest = [article for _, _, article in reversed(largest)]
+    stats.smallest = [article for _, _, article in smallest]
     return stats
 
 

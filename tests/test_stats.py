@@ -77,3 +77,35 @@ def test_bucket_names_and_by_parsing() -> None:
     for bad in ("decade", "month,month", ""):
         with pytest.raises(BucketError):
             parse_by(bad)
+
+
+def test_stats_read_the_articles_once_and_keep_only_the_extremes(corpus_slice: Path) -> None:
+    """`stats` of 200k articles must not hold 200k summaries (it peaked at 337 MB): the
+    numbers come from one pass over a stream, equal to those of the whole list, and the
+    memory of a pass over 10× more articles is about the same."""
+    import dataclasses
+    import tracemalloc
+    from collections.abc import Iterator
+
+    from newscli.article import Summary
+
+    summaries = [Summary.of(a) for a in load_articles(load_corpus(str(corpus_slice))).articles]
+    assert compute(iter(summaries)).to_dict() == compute(summaries).to_dict()
+
+    def many(copies: int) -> Iterator[Summary]:
+        for copy in range(copies):
+            for summary in summaries:
+                yield dataclasses.replace(summary, path=f"{summary.path}#{copy}")
+
+    def peak(copies: int) -> int:
+        tracemalloc.start()
+        try:
+            stats = compute(many(copies))
+            most = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert stats.articles == copies * len(summaries)
+        return most
+
+    small, large = peak(2), peak(20)
+    assert large < 2 * small + 200_000, (small, large)
