@@ -502,3 +502,35 @@ def test_a_deleted_articles_whole_region_counts_as_dead(
     cache = Cache(index_dir_for(settled.resolve()))
     assert cache.meta_int("text_size") > 0
     assert cache.meta_int("dead_bytes") == cache.meta_int("text_size")
+
+
+def test_a_refresh_of_a_part_lets_go_of_every_files_stats_before_parsing(
+    settled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the snapshots cannot be patched (here: no saved folder state) and fewer than
+    half the files changed, the files to parse keep their own signatures and the scan's
+    dict of every file's stats is let go before the entries load and the files parse
+    (10k files added at 200k: 350 → 297 MB); the answers stay those of --no-index."""
+    from newscli import refresh
+
+    with Archive(settled) as archive:
+        archive.count()
+    cache = Cache(index_dir_for(settled.resolve()))
+    (cache.folder / "folders.marshal").unlink()  # the full comparison, not the delta
+    cache.close()
+    (settled / "a" / SEED).write_bytes((SEEDS / SEED).read_bytes() + f"<p>{MARK}</p>".encode())
+    corpus = load_corpus(settled)
+    held: list[bool] = []
+    parse = refresh.Refresh._parse_and_store
+
+    def watched(self: refresh.Refresh, todo: list[str]) -> None:
+        assert corpus.last_scan is not None
+        held.append(corpus.last_scan._stats is not None)
+        parse(self, todo)
+
+    monkeypatch.setattr(refresh.Refresh, "_parse_and_store", watched)
+    index = Index(corpus.root)
+    assert index.refresh(corpus).changed == 1
+    index.close()
+    assert held == [False]
+    _seen_by_the_index(settled)
