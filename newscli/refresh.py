@@ -42,7 +42,7 @@ BATCH = 256  # files parsed and committed together
 # A refresh patches the snapshots (a delta of the files beside a linked base) while that
 # delta stays under max(DELTA_MIN, files // DELTA_SHARE) files; then writes them whole.
 DELTA_MIN = 1000
-DELTA_SHARE = 32
+DELTA_SHARE = 8
 PARALLEL_FROM = 64  # fewer changed files than this are parsed in-process
 COMPACT_WHEN_DEAD = 0.5  # rewrite the text file once this share of it is dead
 
