@@ -35,6 +35,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 from newscli import NORMALIZER_VERSION, PARSER_VERSION
 from newscli.article import NEWEST_FIRST_SQL
@@ -401,15 +402,8 @@ class Cache:
 
     def files_snapshot(self) -> dict[str, tuple[int, int]] | None:
         """rel → (size, mtime_ns) as of the last refresh, or None (read the tables)."""
-        data = self._snapshot("files")
-        if data is None:
-            return None
-        try:
-            loaded = marshal.loads(data)
-        except (ValueError, EOFError, TypeError):
-            loaded = None
-        if not isinstance(loaded, dict):
-            self._snapshot_damaged("files", "it does not load")
+        loaded = self._marshalled("files")
+        if loaded is None:
             return None
         delta = self.files_delta()
         if delta is None:
@@ -426,14 +420,10 @@ class Cache:
         file gone): nothing for a whole one; None if the snapshots are stale or damaged."""
         if self.meta("snapshots_fresh") != PATCHED:
             return {} if self.snapshots_fresh else None
-        data = self._snapshot("filesdelta")
-        if data is None:
+        loaded = self._marshalled("filesdelta")
+        if loaded is None:
             return None
-        try:
-            loaded = marshal.loads(data)
-        except (ValueError, EOFError, TypeError):
-            loaded = None
-        if not isinstance(loaded, dict) or not all(
+        if not all(
             type(rel) is str
             and (
                 signature is None
@@ -446,6 +436,21 @@ class Cache:
             for rel, signature in loaded.items()
         ):
             self._snapshot_damaged("filesdelta", "it does not load")
+            return None
+        return loaded
+
+    def _marshalled(self, name: str) -> dict[Any, Any] | None:
+        """A snapshot holding a dict, loaded; None if there is none (stale) or it does not
+        load (then marked damaged)."""
+        data = self._snapshot(name)
+        if data is None:
+            return None
+        try:
+            loaded = marshal.loads(data)
+        except (ValueError, EOFError, TypeError):
+            loaded = None
+        if not isinstance(loaded, dict):
+            self._snapshot_damaged(name, "it does not load")
             return None
         return loaded
 
