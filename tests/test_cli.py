@@ -780,15 +780,11 @@ def test_convert_all_writes_articles_before_reading_every_summary(
     assert len(os.listdir(folder)) == len(written_before)
 
 
-def test_search_counts_print_rows_as_the_index_finds_them(
-    corpus_slice: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """search -c prints no total: its rows come batch by batch, not after every match is
-    counted and every summary read (the same rows as without the index)."""
+def _lines_out_when_each_summary_is_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The lines on stdout when each summary row was read from the index, as they come."""
     import newscli.index as index_module
 
-    assert run("index", "--corpus", str(corpus_slice)).exit_code == 0
-    printed_before: list[int] = []  # lines on stdout when each summary row was read
+    printed_before: list[int] = []
     read_row = index_module._summary
 
     def spying(row: tuple[object, ...]):  # type: ignore[no-untyped-def]
@@ -797,6 +793,16 @@ def test_search_counts_print_rows_as_the_index_finds_them(
         return read_row(row)
 
     monkeypatch.setattr(index_module, "_summary", spying)
+    return printed_before
+
+
+def test_search_counts_print_rows_as_the_index_finds_them(
+    corpus_slice: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """search -c prints no total: its rows come batch by batch, not after every match is
+    counted and every summary read (the same rows as without the index)."""
+    assert run("index", "--corpus", str(corpus_slice)).exit_code == 0
+    printed_before = _lines_out_when_each_summary_is_read(monkeypatch)
     result = run("search", "-c", "的", "--corpus", str(corpus_slice))
     assert result.exit_code == 0 and len(printed_before) > 10
     assert printed_before[-1] > 1  # rows were out before the last summary was read
@@ -807,18 +813,9 @@ def test_search_counts_print_rows_as_the_index_finds_them(
 def test_list_prints_each_row_as_it_is_read(
     corpus_slice: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import newscli.index as index_module
 
     assert run("index", "--corpus", str(corpus_slice)).exit_code == 0
-    printed_before: list[int] = []  # rows on stdout when each row was read from the index
-    read_row = index_module._summary
-
-    def spying(row: tuple[object, ...]):  # type: ignore[no-untyped-def]
-        sys.stdout.flush()
-        printed_before.append(sys.stdout.buffer.getvalue().count(b"\n"))  # type: ignore[attr-defined]
-        return read_row(row)
-
-    monkeypatch.setattr(index_module, "_summary", spying)
+    printed_before = _lines_out_when_each_summary_is_read(monkeypatch)
     for form in ("ids", "tsv", "jsonl", "json"):
         printed_before.clear()
         result = run("list", "--corpus", str(corpus_slice), "-f", form, "--no-headers")
