@@ -87,10 +87,17 @@ def test_stats_read_the_articles_once_and_keep_only_the_extremes(corpus_slice: P
     import tracemalloc
     from collections.abc import Iterator
 
-    from newscli.article import Summary
+    from newscli.article import Summary, iso_utc
 
     summaries = [Summary.of(a) for a in load_articles(load_corpus(str(corpus_slice))).articles]
-    assert compute(iter(summaries)).to_dict() == compute(summaries).to_dict()
+    streamed = compute(iter(summaries))
+    by_size = sorted(summaries, key=lambda s: (s.char_count, s.path))  # the rule, plainly
+    assert streamed.largest == by_size[::-1][:EXTREMES]
+    assert streamed.smallest == by_size[:EXTREMES]
+    dated = sorted(s.published_at for s in summaries if s.published_at)
+    assert (streamed.first, streamed.last) == (iso_utc(dated[0]), iso_utc(dated[-1]))
+    assert streamed.articles == len(summaries)
+    assert streamed.undated == sum(s.published_at is None for s in summaries)
 
     def many(copies: int) -> Iterator[Summary]:
         for copy in range(copies):
