@@ -46,6 +46,7 @@ from newscli.textstore import (
     StoredTexts,
     count_hits,
     count_hits_at,
+    region_reader,
     stored_texts,
 )
 
@@ -578,7 +579,7 @@ class Index:
 
     def _texts(self, wanted: list[str], handle: BinaryIO) -> dict[str, StoredText]:
         found: dict[str, StoredText] = {}
-        read = _region_reader(handle)
+        read = region_reader(handle)
         size = self.cache.meta_int("text_size")
         for part, marks in _in_parts(wanted):
             rows = self.db.execute(
@@ -760,7 +761,7 @@ class Index:
                     order: Iterable[int] = entries.newest_order()
                 else:
                     order = sorted(picked, key=entries.newest_rank().__getitem__)
-                read = _region_reader(handle)
+                read = region_reader(handle)
                 offsets, lengths, crcs = entries.offsets, entries.lengths, entries.crcs
                 for batch in _text_batches(order):
                     if picked is None:
@@ -854,21 +855,6 @@ class StoredText(NamedTuple):
     summary: Summary
     text: str  # as written: title, blank line, body
     normalized: str  # normalize(text), as the text file holds it
-
-
-def _region_reader(handle: BinaryIO) -> Callable[[int, int], bytes]:
-    """read(size, offset) of the open text file: one pread each where the system has it
-    (a seek and a read through the buffer cost three times more)."""
-    pread = getattr(os, "pread", None)
-    if pread is not None:
-        descriptor = handle.fileno()
-        return lambda size, offset: pread(descriptor, size, offset)
-
-    def read(size: int, offset: int) -> bytes:
-        handle.seek(offset)
-        return handle.read(size)
-
-    return read
 
 
 def _newest_order(entries: Entries, positions: Iterable[int]) -> list[int]:

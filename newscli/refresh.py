@@ -19,6 +19,7 @@ import time
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import partial
 from itertools import islice
@@ -36,7 +37,15 @@ from newscli.cache import (
 )
 from newscli.corpus import RACY_SIZE, Corpus, FolderState, SourceFile
 from newscli.load import LoadResult, load
-from newscli.textstore import Damaged, Entries, append_text, compact, region_size, text_crc
+from newscli.textstore import (
+    Damaged,
+    Entries,
+    append_text,
+    compact,
+    region_reader,
+    region_size,
+    text_crc,
+)
 
 BATCH = 256  # files parsed and committed together
 # A refresh patches the snapshots (a delta of the files beside a linked base) while that
@@ -120,6 +129,10 @@ def problem_list(problems: Iterable[Problem]) -> bytes | None:
     """A file's problems as stored (NULL when it has none)."""
     items = [[p.path, p.reason, p.kind] for p in problems]
     return path_key(json.dumps(items, ensure_ascii=False)) if items else None
+
+
+def _unreadable(size: int, offset: int) -> bytes:
+    raise OSError("the text file cannot be opened")
 
 
 def _quiet_worker(parent: int | None = None) -> None:
@@ -547,8 +560,9 @@ class Refresh:
 
         self.cache.transaction(update)
 
-    def _drop_article(self, key: bytes) -> int:
-        """Delete a file's article row; return how many bytes of the text file it frees."""
+    def _drop_article(self, key: bytes, read: Callable[[int, int], bytes]) -> int:
+        """Delete a file's article row; return how many bytes of the text file it frees
+        (`read(size, offset)` reads the text file)."""
         db = self.cache.db
         row = db.execute(
             "SELECT text_offset, text_length FROM articles WHERE rel = ?", (key,)
@@ -557,25 +571,25 @@ class Refresh:
             return 0
         db.execute("DELETE FROM articles WHERE rel = ?", (key,))
         self.dead.append(int(row[0]))
-        return self._region_bytes(int(row[0]), int(row[1]))
-
-    def _region_bytes(self, offset: int, length: int) -> int:
-        """What an article's region takes in the text file, its NUL and trailer included.
-        Only the compaction rule counts with it: a file it cannot read counts the text
-        and its NUL alone (the next compaction or rebuild finds the damage)."""
+        # The whole region, its NUL and trailer included. Only the compaction rule counts
+        # with it: a trailer it cannot read counts the text and its NUL alone (compaction
+        # checks every trailer it copies).
         try:
-            with open(self.cache.text_path, "rb") as handle:
-                fd = handle.fileno()
-                return region_size(lambda size, at: os.pread(fd, size, at), offset, length)
+            return region_size(read, int(row[0]), int(row[1]))
         except (OSError, Damaged):
-            return length + 1
+            return int(row[1]) + 1
 
     def _delete(self, rels: list[str]) -> None:
         dead = 0
-        for rel in rels:
-            key = path_key(rel)
-            dead += self._drop_article(key)
-            self.cache.db.execute("DELETE FROM files WHERE rel = ?", (key,))
+        with ExitStack() as stack:
+            try:
+                read = region_reader(stack.enter_context(open(self.cache.text_path, "rb")))
+            except OSError:
+                read = _unreadable  # each dropped region then counts its text and NUL
+            for rel in rels:
+                key = path_key(rel)
+                dead += self._drop_article(key, read)
+                self.cache.db.execute("DELETE FROM files WHERE rel = ?", (key,))
         self.cache.set_meta("dead_bytes", self.cache.meta_int("dead_bytes") + dead)
 
     def _parse_and_store(self, todo: list[str]) -> None:
@@ -649,9 +663,10 @@ class Refresh:
         with open(cache.text_path, "r+b") as handle:
             handle.truncate(text_size)  # drop anything a killed writer left past the end
             handle.seek(text_size)
+            read = region_reader(handle)  # pread: the appending position stays
             for row in rows:
                 key = path_key(row.rel)
-                dead += self._drop_article(key)
+                dead += self._drop_article(key, read)
                 problems = problem_list(row.problems)
                 size = -1 if row.rel in self.racy else row.size
                 told = int(problems is None)

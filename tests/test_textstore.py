@@ -452,3 +452,17 @@ def test_entries_from_rows_equal_the_entries_appended() -> None:
         assert entries.ordered and entries == made
         assert list(entries.newest_order()) == list(made.newest_order())
         assert entries.dumps() == made.dumps()
+
+
+@pytest.mark.parametrize("where", ["length", "crc", "payload"])
+def test_compaction_never_carries_a_damaged_trailer_on(tmp_path: Path, where: str) -> None:
+    """A trailer's length decides what compaction copies: a flipped byte in it (or in
+    what it covers) is damage found there, not a wrong region carried into the next
+    generation (or a read of the rest of the file)."""
+    path, entries, _ = _written(tmp_path, TEXTS, dead_every=1)
+    data = bytearray(path.read_bytes())
+    head = entries.offsets[1] + entries.lengths[1] + 1  # the second article's trailer
+    data[head + {"length": 3, "crc": 5, "payload": 9}[where]] ^= 0x40
+    path.write_bytes(bytes(data))
+    with pytest.raises(Damaged):
+        compact(path, tmp_path / "text-2.bin", zip(entries.offsets, entries.lengths, strict=True))
