@@ -54,10 +54,6 @@ __all__ = [
 NO_FILTERS = Filters()
 _Item = TypeVar("_Item")
 Progress = Callable[[int, int], None]
-# Full articles are read from the index in batches that grow from FIRST_BATCH: the first
-# result shows at once, and a long run still reads in large, cheap batches.
-FIRST_BATCH = 8
-LARGEST_BATCH = 256
 
 
 class ListSort(str, Enum):
@@ -555,13 +551,11 @@ def _needles(query: Query) -> tuple[Matcher, ...]:
 
 
 def _batches(ids: Iterable[_Item]) -> Iterator[builtins.list[_Item]]:
-    """`ids` in batches of FIRST_BATCH, then four times more each, up to LARGEST_BATCH: the
-    first results come at once, and no more is taken from `ids` than a batch needs."""
-    remaining = iter(ids)
-    size = FIRST_BATCH
-    while batch := builtins.list(islice(remaining, size)):
-        yield batch
-        size = min(size * 4, LARGEST_BATCH)
+    """`ids` in the index's growing batches (index.growing_batches): the first results
+    come at once, and no more is taken from `ids` than a batch needs."""
+    from newscli.index import FIRST_BATCH, LARGEST_BATCH, growing_batches
+
+    return growing_batches(ids, FIRST_BATCH, LARGEST_BATCH)
 
 
 def export(

@@ -479,11 +479,9 @@ class Index:
         kept = (item.id for item in self._summary_rows(None) if keep is None or keep(item))
         if skip is not None:
             yield _ArticleBatch(list(islice(kept, skip)), [])
-        size = FIRST_BATCH
-        while ids := list(islice(kept, size)):
+        for ids in growing_batches(kept, FIRST_BATCH, LARGEST_BATCH):
             found = self._articles(ids)
             yield _ArticleBatch(ids, [found[i] for i in ids if i in found])
-            size = min(size * 4, LARGEST_BATCH)
 
     def _summary_rows(self, limit: int | None) -> Iterator[Summary]:
         limit_sql = f" LIMIT {int(limit)}" if limit is not None else ""
@@ -763,7 +761,7 @@ class Index:
                     order = sorted(picked, key=entries.newest_rank().__getitem__)
                 read = region_reader(handle)
                 offsets, lengths, crcs = entries.offsets, entries.lengths, entries.crcs
-                for batch in _text_batches(order):
+                for batch in growing_batches(order, TEXT_BATCH, LARGEST_TEXT_BATCH):
                     if picked is None:
                         # Which match: the batch's regions read front to back, counted in
                         # bytes (in a scan, most need not be decoded or summarized).
@@ -791,14 +789,15 @@ def _stored(article_id: str, stored: StoredTexts) -> StoredText:
     return StoredText(_listed_summary(listed), stored.text, stored.normalized)
 
 
-def _text_batches(order: Iterable[int]) -> Iterator[list[int]]:
-    """Positions in batches that grow from TEXT_BATCH, four times each, to LARGEST_TEXT_BATCH:
-    the first results come at once, later ones in reads and queries of many articles."""
-    remaining = iter(order)
-    size = TEXT_BATCH
+def growing_batches(items: Iterable[_T], first: int, largest: int) -> Iterator[list[_T]]:
+    """`items` in batches of `first`, then four times more each, up to `largest`: the first
+    results come at once, later ones in reads and queries of many; no more is taken from
+    `items` than a batch needs."""
+    remaining = iter(items)
+    size = first
     while batch := list(islice(remaining, size)):
         yield batch
-        size = min(size * 4, LARGEST_TEXT_BATCH)
+        size = min(size * 4, largest)
 
 
 def _picked(entries: Entries, postings: Postings | None, keys: set[int] | None) -> list[int] | None:

@@ -127,6 +127,8 @@ def test_search_stops_reading_at_the_limit(
 ) -> None:
     """`--max-results 3` of 的 (in nearly every article) reads a first small batch only, and
     looks for hits in no more articles than it has to."""
+    from newscli.index import FIRST_BATCH
+
     read: list[int] = []
     looked_at: list[str] = []
     real_articles, real_hits = Index.articles, archive_module.article_hits
@@ -148,7 +150,7 @@ def test_search_stops_reading_at_the_limit(
         assert len(looked_at) == 1 and first.article.id == looked_at[0]
         rest = list(results)
     assert len(rest) == 2
-    assert read == [archive_module.FIRST_BATCH] and total > 10 * archive_module.FIRST_BATCH
+    assert read == [FIRST_BATCH] and total > 10 * FIRST_BATCH
     assert len(looked_at) == 3
 
 
