@@ -97,12 +97,7 @@ def test_freshness_add_edit_delete_rename(seeds_copy: Path) -> None:
     first = seeds_copy / "000_a72835dd61d86983.txt"
     second = seeds_copy / "002_7f245f662d01c087.txt"
     # add
-    extra = seeds_copy / "sub" / "new.txt"
-    extra.parent.mkdir()
-    extra.write_text(
-        "<!--1700000000000-->\n[新文章](https://x.org/1)\n------\n<p>防卫互助协定全文</p>",
-        encoding="utf-8",
-    )
+    extra = _add_an_article(seeds_copy)
     assert len(_ids(seeds_copy, "防卫互助协定")) == 2
     # edit in place, keeping the size: mtime alone must be enough
     text = first.read_text(encoding="utf-8")
@@ -661,12 +656,7 @@ def test_folders_freshness_is_opt_in_and_blind_to_an_edit_in_place(
     assert _ids(settled_seeds, "独一无二") == []
     assert _ids_without_index(settled_seeds, "独一无二") == ["38cea08e8c"]
     # What changes a folder it sees: an added file.
-    extra = settled_seeds / "sub" / "new.txt"
-    extra.parent.mkdir()
-    extra.write_text(
-        "<!--1700000000000-->\n[新文章](https://x.org/1)\n------\n<p>防卫互助协定全文</p>",
-        encoding="utf-8",
-    )
+    _add_an_article(settled_seeds)
     assert len(_ids(settled_seeds, "防卫互助协定")) == 2
     # `index` (and check) always stat every file, whatever the mode.
     result = runner.invoke(cli.app, ["index", "--corpus", str(settled_seeds)])
@@ -793,3 +783,14 @@ def test_the_stored_article_is_the_last_column(corpus_slice: Path) -> None:
     columns = [row[1] for row in index.db.execute("PRAGMA table_info(articles)")]
     assert columns[-1] == "data"
     index.close()
+
+
+def _add_an_article(root: Path) -> Path:
+    """A new file in a new subfolder, holding 防卫互助协定 (as one seed does); its path."""
+    extra = root / "sub" / "new.txt"
+    extra.parent.mkdir()
+    extra.write_text(
+        "<!--1700000000000-->\n[新文章](https://x.org/1)\n------\n<p>防卫互助协定全文</p>",
+        encoding="utf-8",
+    )
+    return extra
